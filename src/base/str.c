@@ -1,0 +1,169 @@
+/*
+ * str.c: bounded string copies, range-checked number and duration parsing,
+ * hex encoding. These replace the banned libc calls (see banned.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+
+size_t st_strlcpy(char *dst, const char *src, size_t dstsz)
+{
+	size_t len = strlen(src);
+
+	if (dstsz > 0) {
+		size_t n = len < dstsz - 1 ? len : dstsz - 1;
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+void st_snprintf(char *dst, size_t dstsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (dstsz == 0)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(dst, dstsz, fmt, ap) < 0)
+		dst[0] = '\0';
+	va_end(ap);
+}
+
+int st_parse_int64(int64_t *out, const char *s, int64_t min, int64_t max)
+{
+	char *end = NULL;
+	long long v;
+
+	if (s == NULL || *s == '\0' || (*s != '-' && (*s < '0' || *s > '9')))
+		return STRATA_EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return STRATA_EINVAL;
+	if (v < min || v > max)
+		return STRATA_EINVAL;
+	*out = (int64_t)v;
+	return 0;
+}
+
+int st_parse_int(int *out, const char *s, int min, int max)
+{
+	int64_t v;
+	int rc = st_parse_int64(&v, s, min, max);
+
+	if (rc == 0)
+		*out = (int)v;
+	return rc;
+}
+
+int st_parse_duration_ms(int64_t *out, const char *s, int64_t max_ms)
+{
+	static const struct {
+		const char *unit;
+		int64_t ms;
+	} units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "sec", 1000 }, { "min", 60000 },
+		{ "m", 60000 }, { "h", 3600000 },
+	};
+	char digits[32];
+	size_t n = 0;
+	int64_t v, mult = 1000;
+	size_t i;
+
+	if (s == NULL)
+		return STRATA_EINVAL;
+	while (s[n] >= '0' && s[n] <= '9')
+		n++;
+	if (n == 0 || n >= sizeof(digits))
+		return STRATA_EINVAL;
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	if (st_parse_int64(&v, digits, 0, INT64_MAX / 3600000) != 0)
+		return STRATA_EINVAL;
+	if (s[n] != '\0') {
+		for (i = 0; i < ST_ARRAY_LEN(units); i++)
+			if (strcmp(s + n, units[i].unit) == 0)
+				break;
+		if (i == ST_ARRAY_LEN(units))
+			return STRATA_EINVAL;
+		mult = units[i].ms;
+	}
+	v *= mult;
+	if (v > max_ms)
+		return STRATA_EINVAL;
+	*out = v;
+	return 0;
+}
+
+int st_str_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int st_str_ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+void st_hex_encode(char *out, const unsigned char *in, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+int st_buf_replace_all(strata_buf *b, const char *needle, const char *repl)
+{
+	strata_buf result = STRATA_BUF_INIT;
+	size_t nlen = strlen(needle);
+	const char *p, *hit;
+
+	if (nlen == 0 || b->len == 0)
+		return 0;
+	if (strstr(strata_buf_cstr(b), needle) == NULL)
+		return 0;
+	strata_buf_init(&result, b->max);
+	p = strata_buf_cstr(b);
+	while ((hit = strstr(p, needle)) != NULL) {
+		strata_buf_append(&result, p, (size_t)(hit - p));
+		strata_buf_puts(&result, repl);
+		p = hit + nlen;
+	}
+	strata_buf_puts(&result, p);
+	if (strata_buf_failed(&result)) {
+		strata_buf_release(&result);
+		return STRATA_ENOMEM;
+	}
+	strata_buf_release(b);
+	*b = result;
+	return 0;
+}
+
+int st_url_encode(strata_buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+			*p == '-' || *p == '.' || *p == '_' || *p == '~' || *p == '/') {
+			strata_buf_putc(out, (char)*p);
+		} else {
+			strata_buf_putc(out, '%');
+			strata_buf_putc(out, hex[*p >> 4]);
+			strata_buf_putc(out, hex[*p & 15]);
+		}
+	}
+	return strata_buf_failed(out) ? STRATA_ENOMEM : 0;
+}
