@@ -1,0 +1,121 @@
+/*
+ * tap_summary.c: the last line of `make test`.
+ *
+ * Reads meson's testlog.json (one JSON object per test program), counts the
+ * TAP results each program printed, and prints every failure followed by one
+ * line "N passed, N failed". A program that promised N results (its "1..N"
+ * plan) and printed fewer, or that exited non-zero although every printed
+ * result passed (a crash, a leak report, a sanitizer error at exit), counts
+ * its shortfall as failures, so nothing that went wrong can vanish from the
+ * count. Skipped results are listed loudly and counted apart.
+ *
+ *   tap-summary build/asan/meson-logs/testlog.json
+ * Exit status: 0 when nothing failed, 1 otherwise, 2 when the log is unreadable.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+typedef struct totals {
+	long passed, failed, skipped;
+} totals;
+
+static void count_program(totals *t, const char *name, const char *result, const char *out)
+{
+	long plan = -1, seen = 0, failed_here = 0;
+	const char *line = out;
+
+	while (line != NULL && *line != '\0') {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (len >= 3 && strncmp(line, "1..", 3) == 0) {
+			plan = strtol(line + 3, NULL, 10);
+		} else if (len >= 3 && strncmp(line, "ok ", 3) == 0) {
+			seen++;
+			if (strstr(line, "# SKIP") != NULL && (size_t)(strstr(line, "# SKIP") - line) < len) {
+				t->skipped++;
+				printf("SKIPPED  %s: %.*s\n", name, (int)len, line);
+			} else {
+				t->passed++;
+			}
+		} else if (len >= 7 && strncmp(line, "not ok ", 7) == 0) {
+			seen++;
+			failed_here++;
+			t->failed++;
+			printf("FAILED   %s: %.*s\n", name, (int)len, line);
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	if (plan > seen) {
+		t->failed += plan - seen;
+		failed_here += plan - seen;
+		printf("FAILED   %s: %ld of %ld planned results missing (status %s)\n", name, plan - seen,
+			plan, result);
+	}
+	if (seen == 0 && plan < 0) {
+		/* No TAP at all: the program itself is one result. */
+		if (strcmp(result, "OK") == 0) {
+			t->passed++;
+		} else {
+			t->failed++;
+			printf("FAILED   %s: printed no results (status %s)\n", name, result);
+		}
+		return;
+	}
+	if (failed_here == 0 && strcmp(result, "OK") != 0 && strcmp(result, "EXPECTEDFAIL") != 0) {
+		t->failed++;
+		printf("FAILED   %s: every result passed but the program ended with status %s"
+			" (crash, leak or sanitizer report: see meson-logs/testlog.txt)\n", name, result);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	totals t = { 0, 0, 0 };
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long programs = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: tap-summary testlog.json\n");
+		return 2;
+	}
+	f = fopen(argv[1], "r");
+	if (f == NULL) {
+		perror(argv[1]);
+		return 2;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		json_error_t jerr;
+		json_t *o = json_loadb(line, (size_t)n, 0, &jerr);
+		const char *name, *result, *out;
+
+		if (o == NULL) {
+			fprintf(stderr, "%s: line %ld: %s\n", argv[1], programs + 1, jerr.text);
+			free(line);
+			fclose(f);
+			return 2;
+		}
+		name = json_string_value(json_object_get(o, "name"));
+		result = json_string_value(json_object_get(o, "result"));
+		out = json_string_value(json_object_get(o, "stdout"));
+		count_program(&t, name ? name : "?", result ? result : "?", out ? out : "");
+		programs++;
+		json_decref(o);
+	}
+	free(line);
+	fclose(f);
+	if (programs == 0) {
+		fprintf(stderr, "%s: no test programs ran\n", argv[1]);
+		return 2;
+	}
+	if (t.skipped > 0)
+		printf("%ld skipped (listed above)\n", t.skipped);
+	printf("%ld passed, %ld failed\n", t.passed, t.failed);
+	return t.failed > 0 ? 1 : 0;
+}
