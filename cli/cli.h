@@ -113,6 +113,9 @@ int cli_report(const cli_ctx *ctx, const strata_error *err);
 /* Reports a usage problem ("strata: error: ...") and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...) STRATA_PRINTF(2, 3);
 
+/* The exit-code table, as text or a JSON array (strata help exit-codes). */
+void cli_print_exit_codes(strata_buf *out, int json);
+
 /* Writes b to stdout (all of it, or reports an I/O error). */
 int cli_write_stdout(const strata_buf *b);
 

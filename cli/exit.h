@@ -14,7 +14,7 @@ enum cli_exit {
 	CLI_EXIT_LOCK = 5,         /* a lock could not be taken or a timeout expired */
 	CLI_EXIT_ENVIRONMENT = 6,  /* the local environment is unfit: PostgreSQL binaries, users, files, permissions */
 	CLI_EXIT_INTERNAL = 7,     /* out of memory or a bug in strata */
-	CLI_EXIT_INTERRUPTED = 130 /* stopped by Ctrl-C (SIGINT) or SIGTERM */
+	CLI_EXIT_INTERRUPTED = 130 /* stopped by Ctrl-C (SIGINT); other signals give 128 + their number */
 };
 
 /* The exit code for a libstrata error code. */

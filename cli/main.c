@@ -17,7 +17,7 @@ static const cli_command commands[] = {
 	{ "dev", "run a local PostgreSQL cluster for this project (up, down, status, url, psql, reset)", cmd_dev },
 	{ "doctor", "check the database: connection, server version, latency, recovery", cmd_doctor },
 	{ "version", "print strata's version and its libraries' versions", cmd_version },
-	{ "help", "show help for a command", cmd_help },
+	{ "help", "show help for a command, or the exit codes (help exit-codes)", cmd_help },
 	{ NULL, NULL, NULL }
 };
 
@@ -72,6 +72,14 @@ int cmd_help(cli_ctx *ctx, int argc, char **argv)
 	if (nargs == 0) {
 		print_main_help(stdout, ctx);
 		return CLI_EXIT_OK;
+	}
+	if (strcmp(args[0], "exit-codes") == 0) {
+		strata_buf out = STRATA_BUF_INIT;
+
+		cli_print_exit_codes(&out, ctx->format == CLI_FORMAT_JSON);
+		rc = cli_write_stdout(&out);
+		strata_buf_release(&out);
+		return rc;
 	}
 	c = find_command(args[0]);
 	if (c == NULL || c->run == cmd_help)

@@ -27,20 +27,59 @@ int cli_exit_for(int code)
 	}
 }
 
+static const struct exit_row {
+	int code;
+	const char *name;
+	const char *meaning;
+} exit_table[] = {
+	{ CLI_EXIT_OK, "ok", "success" },
+	{ CLI_EXIT_FINDINGS, "findings", "the command ran and found problems (a failed check, a stale cluster)" },
+	{ CLI_EXIT_USAGE, "usage", "bad command line: unknown command or option, bad option value" },
+	{ CLI_EXIT_INPUT, "input", "bad input: a malformed or unreadable file, config, URL or password file" },
+	{ CLI_EXIT_DATABASE, "database", "no database given, cannot connect or log in, or the server reported an error" },
+	{ CLI_EXIT_LOCK, "lock", "a lock could not be taken or a timeout expired" },
+	{ CLI_EXIT_ENVIRONMENT, "environment", "the local environment is unfit: PostgreSQL binaries, OS users, files, permissions, a cluster that is not running" },
+	{ CLI_EXIT_INTERNAL, "internal", "out of memory or a bug in strata" },
+	{ CLI_EXIT_INTERRUPTED, "interrupted", "stopped by Ctrl-C (SIGINT); another signal gives 128 + its number" },
+};
+
 const char *cli_exit_name(int exit_code)
 {
-	switch (exit_code) {
-	case CLI_EXIT_OK: return "ok";
-	case CLI_EXIT_FINDINGS: return "findings";
-	case CLI_EXIT_USAGE: return "usage";
-	case CLI_EXIT_INPUT: return "input";
-	case CLI_EXIT_DATABASE: return "database";
-	case CLI_EXIT_LOCK: return "lock";
-	case CLI_EXIT_ENVIRONMENT: return "environment";
-	case CLI_EXIT_INTERNAL: return "internal";
-	case CLI_EXIT_INTERRUPTED: return "interrupted";
-	default: return "unknown";
+	size_t i;
+
+	for (i = 0; i < sizeof(exit_table) / sizeof(exit_table[0]); i++)
+		if (exit_table[i].code == exit_code)
+			return exit_table[i].name;
+	return "unknown";
+}
+
+void cli_print_exit_codes(strata_buf *out, int json)
+{
+	size_t i, n = sizeof(exit_table) / sizeof(exit_table[0]);
+
+	if (json) {
+		strata_json w;
+
+		strata_json_init(&w, out, 0);
+		strata_json_array_begin(&w);
+		for (i = 0; i < n; i++) {
+			strata_json_object_begin(&w);
+			strata_json_key(&w, "code");
+			strata_json_int(&w, exit_table[i].code);
+			strata_json_key(&w, "name");
+			strata_json_string(&w, exit_table[i].name);
+			strata_json_key(&w, "meaning");
+			strata_json_string(&w, exit_table[i].meaning);
+			strata_json_object_end(&w);
+		}
+		strata_json_array_end(&w);
+		strata_buf_putc(out, '\n');
+		return;
 	}
+	strata_buf_puts(out, "Exit codes of strata (stable; docs/exit-codes.md):\n");
+	for (i = 0; i < n; i++)
+		strata_buf_printf(out, "  %3d  %-12s  %s\n", exit_table[i].code, exit_table[i].name,
+			exit_table[i].meaning);
 }
 
 static void write_stderr(const strata_buf *b)

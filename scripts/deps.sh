@@ -4,7 +4,9 @@
 # apt-get line and stops, since it cannot install without privileges.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-pkgs=$(sed -e 's/#.*//' "$here/debian-packages" | tr -s ' \t\n' ' ')
+# STRATA_DEPS_LIST lets the tests check this script against a list of their own.
+list=${STRATA_DEPS_LIST:-$here/debian-packages}
+pkgs=$(sed -e 's/#.*//' "$list" | tr -s ' \t\n' ' ')
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "make deps: not a Debian system; make sure these are installed:$pkgs" >&2

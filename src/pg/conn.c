@@ -59,25 +59,6 @@ const char *st_pg_conn_error_sqlstate(const char *m)
 	return "08001";
 }
 
-/* The hint libpq put on the second line ("Is the server running ...?"). */
-static void conn_error_hint(strata_error *err, const char *libpq_message)
-{
-	const char *nl = libpq_message ? strchr(libpq_message, '\n') : NULL;
-	strata_buf hint = STRATA_BUF_INIT;
-
-	if (nl == NULL)
-		return;
-	nl++;
-	while (*nl == '\t' || *nl == ' ')
-		nl++;
-	if (*nl == '\0')
-		return;
-	st_pg_conn_error_text(&hint, nl);
-	if (!strata_buf_failed(&hint))
-		strata_error_hint(err, "%s", strata_buf_cstr(&hint));
-	strata_buf_release(&hint);
-}
-
 static void notice_to_log(void *arg, const PGresult *res)
 {
 	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
@@ -118,7 +99,10 @@ static int conn_failure(strata_error *err, const strata_conninfo *ci, PGconn *pg
 	strata_buf line = STRATA_BUF_INIT;
 	int rc;
 
+	/* One line: libpq's second line ("Is the server running...?") adds nothing here. */
 	st_pg_conn_error_text(&line, msg);
+	if (ci->raw != NULL)
+		st_conninfo_scrub(&line, ci->raw);
 	if (ci->secret != NULL)
 		st_buf_replace_all(&line, ci->secret, "****");
 	if (ci->password != NULL)
@@ -126,7 +110,6 @@ static int conn_failure(strata_error *err, const strata_conninfo *ci, PGconn *pg
 	rc = strata_error_set(err, STRATA_ECONNECT, "cannot connect to '%s': %s",
 		strata_conninfo_display(ci), strata_buf_failed(&line) ? "out of memory" : strata_buf_cstr(&line));
 	strata_error_sqlstate(err, st_pg_conn_error_sqlstate(msg));
-	conn_error_hint(err, msg);
 	strata_buf_release(&line);
 	return rc;
 }

@@ -170,15 +170,14 @@ int strata_conninfo_parse(strata_conninfo **out, const char *url, strata_conn_so
 			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 			goto done;
 		}
-		/* The password is unknown here; scrub the whole user-info text instead. */
+		/* libpq echoes the input (or part of it): scrub every password it may hold. */
 		parse_error_text(&msg, errmsg, NULL);
-		{
-			strata_buf masked_msg = STRATA_BUF_INIT;
-			strata_conninfo_mask(&masked_msg, strata_buf_cstr(&msg));
-			rc = strata_error_set(err, STRATA_EINVAL, "invalid database URL '%s': %s",
-				strata_buf_cstr(&shown), strata_buf_cstr(&masked_msg));
-			strata_buf_release(&masked_msg);
+		if (st_conninfo_scrub(&msg, url) != 0) {
+			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+			goto done;
 		}
+		rc = strata_error_set(err, STRATA_EINVAL, "invalid database URL '%s': %s",
+			strata_buf_cstr(&shown), strata_buf_cstr(&msg));
 		goto done;
 	}
 	ci = conninfo_new(source);

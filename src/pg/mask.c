@@ -16,6 +16,18 @@
 
 static const char MASK[] = "****";
 
+/* When not NULL, every masked value is also appended here, NUL-separated. */
+static strata_buf *collected;
+
+static void put_mask(strata_buf *out, const char *secret, size_t len)
+{
+	strata_buf_puts(out, MASK);
+	if (collected != NULL && len > 0) {
+		strata_buf_append(collected, secret, len);
+		strata_buf_putc(collected, '\0');
+	}
+}
+
 static int is_url(const char *s)
 {
 	const char *p = strstr(s, "://");
@@ -39,7 +51,7 @@ static void mask_query(strata_buf *out, const char *s)
 
 		if (eq != NULL && (size_t)(eq - s) == 8 && strncasecmp(s, "password", 8) == 0) {
 			strata_buf_append(out, s, (size_t)(eq - s) + 1);
-			strata_buf_puts(out, MASK);
+			put_mask(out, eq + 1, (size_t)(end - eq - 1));
 		} else {
 			strata_buf_append(out, s, (size_t)(end - s));
 		}
@@ -76,7 +88,7 @@ static void mask_url(strata_buf *out, const char *raw)
 		colon = memchr(auth, ':', (size_t)(at - auth));
 		if (colon != NULL) {
 			strata_buf_append(out, auth, (size_t)(colon - auth) + 1);
-			strata_buf_puts(out, MASK);
+			put_mask(out, colon + 1, (size_t)(at - colon - 1));
 		} else {
 			strata_buf_append(out, auth, (size_t)(at - auth));
 		}
@@ -130,7 +142,7 @@ static void mask_keywords(strata_buf *out, const char *s)
 				s++;
 		}
 		if ((size_t)(kwend - kw) == 8 && strncasecmp(kw, "password", 8) == 0)
-			strata_buf_puts(out, MASK);
+			put_mask(out, v, (size_t)(s - v));
 		else
 			strata_buf_append(out, v, (size_t)(s - v));
 	}
@@ -145,4 +157,72 @@ int strata_conninfo_mask(strata_buf *out, const char *raw)
 	else
 		mask_keywords(out, raw);
 	return strata_buf_failed(out) ? STRATA_ENOMEM : 0;
+}
+
+/* Replaces each double-quoted span of text that is part of secret with the mask. */
+static int scrub_quoted_fragments(strata_buf *text, const char *secret, size_t slen)
+{
+	strata_buf result = STRATA_BUF_INIT;
+	const char *p = strata_buf_cstr(text), *open, *close;
+	int changed = 0;
+
+	while ((open = strchr(p, '"')) != NULL && (close = strchr(open + 1, '"')) != NULL) {
+		size_t flen = (size_t)(close - open - 1);
+		int hit = 0;
+
+		if (flen > 0 && flen <= slen) {
+			size_t i;
+			for (i = 0; i + flen <= slen && !hit; i++)
+				hit = memcmp(secret + i, open + 1, flen) == 0;
+		}
+		strata_buf_append(&result, p, (size_t)(open - p) + 1);
+		if (hit) {
+			strata_buf_puts(&result, MASK);
+			changed = 1;
+		} else {
+			strata_buf_append(&result, open + 1, flen);
+		}
+		strata_buf_putc(&result, '"');
+		p = close + 1;
+	}
+	strata_buf_puts(&result, p);
+	if (strata_buf_failed(&result)) {
+		strata_buf_release(&result);
+		return STRATA_ENOMEM;
+	}
+	if (changed) {
+		strata_buf_release(text);
+		*text = result;
+	} else {
+		strata_buf_release(&result);
+	}
+	return 0;
+}
+
+int st_conninfo_scrub(strata_buf *text, const char *raw)
+{
+	strata_buf masked = STRATA_BUF_INIT, secrets = STRATA_BUF_INIT;
+	const char *s;
+	int rc = 0;
+
+	if (raw == NULL || text->len == 0)
+		return 0;
+	collected = &secrets;
+	strata_conninfo_mask(&masked, raw);
+	collected = NULL;
+	if (strata_buf_failed(&masked) || strata_buf_failed(&secrets)) {
+		rc = STRATA_ENOMEM;
+		goto done;
+	}
+	/* The whole input first (libpq quotes it), then each secret alone or in part. */
+	rc = st_buf_replace_all(text, raw, strata_buf_cstr(&masked));
+	for (s = secrets.ptr; rc == 0 && s != NULL && s < secrets.ptr + secrets.len; s += strlen(s) + 1) {
+		rc = st_buf_replace_all(text, s, MASK);
+		if (rc == 0)
+			rc = scrub_quoted_fragments(text, s, strlen(s));
+	}
+done:
+	strata_buf_release(&masked);
+	strata_buf_release(&secrets);
+	return rc;
 }

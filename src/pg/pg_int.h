@@ -35,6 +35,13 @@ struct strata_result {
 /* Fills err from a failed PGresult (or the connection when res is NULL). */
 int st_pg_result_error(strata_error *err, strata_conn *c, const PGresult *res);
 
+/*
+ * Removes from text every password found (leniently) in raw, whole or as a
+ * quoted fragment, and replaces raw itself by its masked form. For libpq
+ * messages that echo what the user typed.
+ */
+int st_conninfo_scrub(strata_buf *text, const char *raw);
+
 /* Makes a libpq connection error message one line, in strata's style. */
 void st_pg_conn_error_text(strata_buf *out, const char *libpq_message);
 

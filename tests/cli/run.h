@@ -21,6 +21,15 @@ typedef struct cli_result {
 void cli_run(cli_result *r, const char *cwd, const char *const *env, const char *const *args);
 void cli_result_free(cli_result *r);
 
+/*
+ * Environment entries that remove every way of naming a database, so that a
+ * test controls exactly where strata connects. NULL-terminated; use
+ * CLI_CLEAN_ENV at the start of an env array.
+ */
+#define CLI_CLEAN_ENV "DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", \
+	"PGUSER", "PGSERVICE", "PGSERVICEFILE", "PGPASSWORD", "PGPASSFILE", "PGOPTIONS", \
+	"PGSSLMODE", "NO_COLOR", "STRATA_PG_BINDIR"
+
 /* Number of lines in s (a final line without newline counts). */
 int cli_count_lines(const char *s);
 

@@ -176,6 +176,19 @@ void th_rmtree(const char *path)
 		st_rmtree(path, &err);
 }
 
+char *th_read_text(const char *path)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	strata_error err = STRATA_ERROR_INIT;
+	char *copy;
+
+	if (st_file_read(&b, path, 0, &err) != 0)
+		fail_msg("%s", err.message);
+	copy = strdup(strata_buf_cstr(&b));
+	strata_buf_release(&b);
+	return copy;
+}
+
 void th_write_file(const char *path, const char *text, int mode)
 {
 	FILE *f = fopen(path, "w");

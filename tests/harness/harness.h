@@ -46,6 +46,9 @@ char *th_value(strata_conn *c, const char *sql);
 char *th_tempdir(const char *prefix);
 void th_rmtree(const char *path);
 
+/* Reads a whole file (free with free()), or fails. */
+char *th_read_text(const char *path);
+
 /* Writes text to path or fails. */
 void th_write_file(const char *path, const char *text, int mode);
 
