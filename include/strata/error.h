@@ -58,7 +58,8 @@ STRATA_API void strata_error_clear(strata_error *err);
 
 /*
  * Records code and a formatted primary message in err, clearing sqlstate,
- * detail and hint. Returns code, so that `return strata_error_set(...)` reads
+ * detail and hint. The arguments must not point into err itself (copy
+ * err->message first, or use strata_error_prefix). Returns code, so that `return strata_error_set(...)` reads
  * naturally. err may be NULL, in which case only the code is returned.
  */
 STRATA_API int strata_error_set(strata_error *err, int code, const char *fmt, ...)

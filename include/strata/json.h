@@ -30,6 +30,7 @@ typedef struct strata_json {
 	unsigned char kind[STRATA_JSON_MAX_DEPTH];   /* 'o' object, 'a' array */
 	unsigned char count[STRATA_JSON_MAX_DEPTH];  /* 0 before the first member */
 	int want_value;                       /* a key was written, its value is due */
+	int top_done;                         /* the top-level value has been started */
 } strata_json;
 
 /* Starts writing into out (not owned). indent 0 gives compact output. */
@@ -52,7 +53,7 @@ STRATA_API void strata_json_null(strata_json *w);
 /* Appends s as a quoted, escaped JSON string to b (no writer state). */
 STRATA_API int strata_json_quote(strata_buf *b, const char *s, size_t len);
 
-/* Nonzero when the document is complete (every container closed). */
+/* Nonzero when the document is complete: one top-level value, every container closed. */
 STRATA_API int strata_json_done(const strata_json *w);
 
 #ifdef __cplusplus

@@ -75,7 +75,7 @@ STRATA_API int strata_conninfo_parse(strata_conninfo **out, const char *url,
 STRATA_API int strata_conninfo_set_password_file(strata_conninfo *ci, const char *path,
 	strata_error *err);
 
-/* Sets the command named in application_name ("strata/<version> <command>"). */
+/* Sets the command named in application_name ("strata/<version> <command>"); NULL clears it. */
 STRATA_API int strata_conninfo_set_command(strata_conninfo *ci, const char *command);
 
 /* Sets the connect timeout in milliseconds (at least 1). */
@@ -227,7 +227,11 @@ STRATA_API int strata_tx_run(strata_conn *c, const strata_tx_options *opts, stra
  */
 STRATA_API int64_t strata_lock_key(const char *name);
 
-/* Tries once; *out is 1 when acquired, 0 when someone else holds it. */
+/*
+ * Tries once; *out is 1 when acquired, 0 when someone else holds it.
+ * PostgreSQL counts a session's advisory locks: a session that acquired a
+ * key twice must release it twice before others can take it.
+ */
 STRATA_API int strata_lock_try(int *out, strata_conn *c, int64_t key, strata_error *err);
 
 /*
@@ -246,7 +250,7 @@ typedef struct strata_lock_holder {
 	char application_name[128];
 	char user[64];
 	char client[64];       /* client address, or "local" */
-	char since[40];        /* when the holder's current state began (ISO 8601) */
+	char since[40];        /* when the holder's session started (ISO 8601, UTC) */
 } strata_lock_holder;
 
 /* Who holds key now; STRATA_ENOTFOUND when nobody. */

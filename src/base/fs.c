@@ -81,7 +81,11 @@ int st_file_write_atomic(const char *path, const void *data, size_t len, int mod
 		p += w;
 		len -= (size_t)w;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
+	if (fsync(fd) != 0) {
+		rc = strata_error_set(err, STRATA_EIO, "cannot write '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	if (close(fd) != 0) {
 		fd = -1;
 		rc = strata_error_set(err, STRATA_EIO, "cannot write '%s': %s", path, strerror(errno));
 		goto done;
@@ -104,6 +108,8 @@ int st_mkdir_p(const char *path, int mode, strata_error *err)
 	char *p;
 	int rc = 0;
 
+	if (*path == '\0')
+		return strata_error_set(err, STRATA_EINVAL, "cannot create a directory with an empty name");
 	if (strata_buf_puts(&b, path) != 0)
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	for (p = b.ptr + 1; ; p++) {
@@ -260,7 +266,7 @@ int st_path_join(strata_buf *out, const char *a, const char *b)
 
 	strata_buf_clear(out);
 	strata_buf_puts(out, a);
-	if (la == 0 || a[la - 1] != '/')
+	if (la > 0 && a[la - 1] != '/')
 		strata_buf_putc(out, '/');
 	while (*b == '/')
 		b++;

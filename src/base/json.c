@@ -121,8 +121,15 @@ static void newline(strata_json *w)
 /* Writes what must precede a value: a comma and indentation in arrays. */
 static int before_value(strata_json *w)
 {
-	if (w->depth == 0)
+	if (w->depth == 0) {
+		/* A document holds exactly one top-level value. */
+		if (w->top_done) {
+			misuse(w);
+			return -1;
+		}
+		w->top_done = 1;
 		return 0;
+	}
 	if (w->kind[w->depth - 1] == 'o') {
 		if (!w->want_value) {
 			misuse(w);
@@ -266,5 +273,5 @@ void strata_json_null(strata_json *w)
 
 int strata_json_done(const strata_json *w)
 {
-	return w->depth == 0 && !w->want_value && !w->out->failed;
+	return w->top_done && w->depth == 0 && !w->want_value && !w->out->failed;
 }

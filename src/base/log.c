@@ -80,60 +80,97 @@ static const char *level_color(strata_log_level level)
 	}
 }
 
-static void stderr_sink(strata_log_level level, const char *msg,
-	const strata_log_field *fields, int nfields, void *ud)
+/* Longest message and string field a record keeps; the rest is cut and marked. */
+#define LOG_MSG_MAX 16384
+#define LOG_FIELD_MAX 4096
+#define LOG_LINE_MAX (1024 * 1024)
+
+/* s, or a copy cut at max bytes (on a UTF-8 boundary) and marked, in tmp. */
+static const char *clip(strata_buf *tmp, const char *s, size_t max)
 {
-	char buf[4096];
-	strata_buf line = STRATA_BUF_INIT;
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return s;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	strata_buf_clear(tmp);
+	strata_buf_append(tmp, s, max);
+	strata_buf_puts(tmp, " [truncated]");
+	return strata_buf_failed(tmp) ? "(log text could not be formatted)" : strata_buf_cstr(tmp);
+}
+
+static void format_record(strata_buf *line, strata_log_level level, const char *msg,
+	const strata_log_field *fields, int nfields)
+{
+	strata_buf tmp = STRATA_BUF_INIT;
+	char ts[40];
 	int i;
 
-	ST_UNUSED(ud);
-	/* A record never needs more than 64 KiB; past that it is cut. */
-	strata_buf_init(&line, 65536);
 	if (stderr_cfg.format == STRATA_LOG_JSON) {
 		strata_json w;
 
-		st_wall_iso8601(buf, sizeof(buf));
-		strata_json_init(&w, &line, 0);
+		st_wall_iso8601(ts, sizeof(ts));
+		strata_json_init(&w, line, 0);
 		strata_json_object_begin(&w);
 		strata_json_key(&w, "ts");
-		strata_json_string(&w, buf);
+		strata_json_string(&w, ts);
 		strata_json_key(&w, "level");
 		strata_json_string(&w, strata_log_level_name(level));
 		strata_json_key(&w, "msg");
-		strata_json_string(&w, msg);
+		strata_json_string(&w, clip(&tmp, msg, LOG_MSG_MAX));
 		for (i = 0; i < nfields; i++) {
 			strata_json_key(&w, fields[i].key);
 			if (fields[i].str != NULL)
-				strata_json_string(&w, fields[i].str);
+				strata_json_string(&w, clip(&tmp, fields[i].str, LOG_FIELD_MAX));
 			else
 				strata_json_int(&w, fields[i].num);
 		}
 		strata_json_object_end(&w);
 	} else {
 		if (stderr_cfg.prefix[0] != '\0')
-			strata_buf_printf(&line, "%s: ", stderr_cfg.prefix);
+			strata_buf_printf(line, "%s: ", stderr_cfg.prefix);
 		if (level != STRATA_LOG_NOTICE) {
 			if (stderr_cfg.color)
-				strata_buf_printf(&line, "%s%s:\033[0m ", level_color(level),
+				strata_buf_printf(line, "%s%s:\033[0m ", level_color(level),
 					strata_log_level_name(level));
 			else
-				strata_buf_printf(&line, "%s: ", strata_log_level_name(level));
+				strata_buf_printf(line, "%s: ", strata_log_level_name(level));
 		}
-		strata_buf_puts(&line, msg);
+		strata_buf_puts(line, clip(&tmp, msg, LOG_MSG_MAX));
 		for (i = 0; i < nfields; i++) {
 			if (fields[i].str != NULL)
-				strata_buf_printf(&line, " %s=%s", fields[i].key, fields[i].str);
+				strata_buf_printf(line, " %s=%s", fields[i].key,
+					clip(&tmp, fields[i].str, LOG_FIELD_MAX));
 			else
-				strata_buf_printf(&line, " %s=%lld", fields[i].key, fields[i].num);
+				strata_buf_printf(line, " %s=%lld", fields[i].key, fields[i].num);
 		}
 	}
+	strata_buf_putc(line, '\n');
+	strata_buf_release(&tmp);
+}
+
+static void stderr_sink(strata_log_level level, const char *msg,
+	const strata_log_field *fields, int nfields, void *ud)
+{
+	strata_buf line = STRATA_BUF_INIT;
+
+	ST_UNUSED(ud);
+	strata_buf_init(&line, LOG_LINE_MAX);
+	format_record(&line, level, msg, fields, nfields);
 	if (strata_buf_failed(&line)) {
-		/* Keep what fitted rather than lose the record. */
-		line.failed = 0;
+		/* Out of memory or absurdly many fields: still one whole, valid line. */
+		static const char text[] = "strata: error: (a log record could not be formatted)\n";
+		static const char json[] =
+			"{\"level\":\"error\",\"msg\":\"(a log record could not be formatted)\"}\n";
+
+		if (stderr_cfg.format == STRATA_LOG_JSON)
+			write_all(STDERR_FILENO, json, sizeof(json) - 1);
+		else
+			write_all(STDERR_FILENO, text, sizeof(text) - 1);
+	} else {
+		write_all(STDERR_FILENO, strata_buf_cstr(&line), line.len);
 	}
-	strata_buf_putc(&line, '\n');
-	write_all(STDERR_FILENO, strata_buf_cstr(&line), line.len);
 	strata_buf_release(&line);
 }
 
@@ -159,10 +196,10 @@ void strata_logv(strata_log_level level, const char *fmt, va_list ap)
 
 	if (!strata_log_enabled(level))
 		return;
-	strata_buf_init(&msg, 65536);
+	strata_buf_init(&msg, LOG_LINE_MAX);
 	strata_buf_vprintf(&msg, fmt, ap);
-	log_sink(level, strata_buf_failed(&msg) ? "(log message too long)" : strata_buf_cstr(&msg),
-		NULL, 0, log_sink_ud);
+	log_sink(level, strata_buf_failed(&msg) ? "(a log message could not be formatted)"
+		: strata_buf_cstr(&msg), NULL, 0, log_sink_ud);
 	strata_buf_release(&msg);
 }
 

@@ -66,10 +66,15 @@ static char **build_env(const char *const *extra)
 
 static void child_fail(int fd, const char *what)
 {
-	/* Only async-signal-safe calls here: write and _exit. */
-	const char *msg = strerror(errno);
+	/*
+	 * Only async-signal-safe calls here (write, _exit). strerror may translate
+	 * and lock; strerrordesc_np is a plain table lookup of the English text.
+	 */
+	const char *msg = strerrordesc_np(errno);
 	ssize_t ignored;
 
+	if (msg == NULL)
+		msg = "unknown error";
 	ignored = write(fd, what, strlen(what));
 	ignored = write(fd, ": ", 2);
 	ignored = write(fd, msg, strlen(msg));

@@ -82,8 +82,6 @@ int st_parse_duration_ms(int64_t *out, const char *s, int64_t max_ms)
 		return STRATA_EINVAL;
 	memcpy(digits, s, n);
 	digits[n] = '\0';
-	if (st_parse_int64(&v, digits, 0, INT64_MAX / 3600000) != 0)
-		return STRATA_EINVAL;
 	if (s[n] != '\0') {
 		for (i = 0; i < ST_ARRAY_LEN(units); i++)
 			if (strcmp(s + n, units[i].unit) == 0)
@@ -92,6 +90,8 @@ int st_parse_duration_ms(int64_t *out, const char *s, int64_t max_ms)
 			return STRATA_EINVAL;
 		mult = units[i].ms;
 	}
+	if (st_parse_int64(&v, digits, 0, INT64_MAX / mult) != 0)
+		return STRATA_EINVAL;
 	v *= mult;
 	if (v > max_ms)
 		return STRATA_EINVAL;

@@ -58,6 +58,12 @@ int st_cluster_meta_load(strata_cluster *c, strata_error *err)
 		trim(&vstart, &vend);
 		*kend = '\0';
 		*vend = '\0';
+		if (*vstart == '\0' && (strcmp(line, "bindir") == 0 || strcmp(line, "data_dir") == 0 ||
+			strcmp(line, "socket_dir") == 0 || strcmp(line, "log_dir") == 0)) {
+			rc = strata_error_set(err, STRATA_EINVAL, "'%s' line %d: '%s' has no value",
+				c->conf_file, lineno, line);
+			goto done;
+		}
 		if (strcmp(line, "port") == 0) {
 			if (st_parse_int(&c->port, vstart, 1, 65535) != 0) {
 				rc = strata_error_set(err, STRATA_EINVAL, "'%s' line %d: bad port '%s'",

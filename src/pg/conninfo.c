@@ -51,8 +51,11 @@ static int looks_like_keywords(const char *s)
 	return *p == '=';
 }
 
-/* Every port of a (possibly comma-separated) port list must be 1..65535. */
-static int check_ports(const char *ports, const char *shown, strata_error *err)
+/*
+ * Every port of a (possibly comma-separated) port list must be 1..65535.
+ * what names where the ports came from, for the message.
+ */
+static int check_ports(const char *ports, const char *what, strata_error *err)
 {
 	const char *p = ports;
 
@@ -75,8 +78,7 @@ static int check_ports(const char *ports, const char *shown, strata_error *err)
 		p = end + 1;
 	}
 bad:
-	return strata_error_set(err, STRATA_EINVAL, "invalid database URL '%s': bad port '%s'",
-		shown, ports);
+	return strata_error_set(err, STRATA_EINVAL, "invalid %s: bad port '%s'", what, ports);
 }
 
 /* One-line, masked version of a libpq parse error. */
@@ -156,8 +158,10 @@ int strata_conninfo_parse(strata_conninfo **out, const char *url, strata_conn_so
 	int rc = 0;
 
 	*out = NULL;
-	if (strata_conninfo_mask(&shown, url ? url : "") != 0)
+	if (strata_conninfo_mask(&shown, url ? url : "") != 0) {
+		strata_buf_release(&shown);
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	}
 	if (url == NULL || *url == '\0' || (!is_url_scheme(url) && !looks_like_keywords(url))) {
 		rc = strata_error_set(err, STRATA_EINVAL,
 			"invalid database URL '%s': expected postgresql://[user[:password]@][host][:port][/dbname][?param=value...] or keyword=value settings",
@@ -189,7 +193,21 @@ int strata_conninfo_parse(strata_conninfo **out, const char *url, strata_conn_so
 		if (o->val == NULL)
 			continue;
 		if (strcmp(o->keyword, "port") == 0) {
-			rc = check_ports(o->val, strata_buf_cstr(&shown), err);
+			strata_buf what = STRATA_BUF_INIT;
+
+			strata_buf_printf(&what, "database URL '%s'", strata_buf_cstr(&shown));
+			rc = check_ports(o->val, strata_buf_failed(&what) ? "database URL" : strata_buf_cstr(&what),
+				err);
+			strata_buf_release(&what);
+			if (rc != 0 && err != NULL) {
+				/* A password with an unencoded '/' makes libpq read part of it as a port. */
+				strata_buf m = STRATA_BUF_INIT;
+
+				strata_buf_puts(&m, err->message);
+				if (st_conninfo_scrub(&m, url) == 0 && !strata_buf_failed(&m))
+					st_strlcpy(err->message, strata_buf_cstr(&m), sizeof(err->message));
+				strata_buf_release(&m);
+			}
 			if (rc != 0)
 				goto done;
 		} else if (strcmp(o->keyword, "password") == 0 && *o->val != '\0') {
@@ -360,9 +378,9 @@ done:
 
 int strata_conninfo_set_command(strata_conninfo *ci, const char *command)
 {
-	char *copy = st_strdup(command);
+	char *copy = NULL;
 
-	if (copy == NULL)
+	if (command != NULL && (copy = st_strdup(command)) == NULL)
 		return STRATA_ENOMEM;
 	st_free(ci->command);
 	ci->command = copy;

@@ -41,65 +41,141 @@ static int is_url(const char *s)
 	return 1;
 }
 
-/* Masks password=value pairs of a URL query string s (no leading '?'). */
-static void mask_query(strata_buf *out, const char *s)
+static int hexval(char c)
 {
-	while (*s != '\0') {
-		const char *amp = strchr(s, '&');
-		const char *end = amp ? amp : s + strlen(s);
-		const char *eq = memchr(s, '=', (size_t)(end - s));
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
-		if (eq != NULL && (size_t)(eq - s) == 8 && strncasecmp(s, "password", 8) == 0) {
-			strata_buf_append(out, s, (size_t)(eq - s) + 1);
-			put_mask(out, eq + 1, (size_t)(end - eq - 1));
+/* Nonzero when the query key [k, k+len) percent-decodes to "password" (any case). */
+static int is_password_key(const char *k, size_t len)
+{
+	char decoded[16];
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		char c = k[i];
+
+		if (c == '%' && i + 2 < len && hexval(k[i + 1]) >= 0 && hexval(k[i + 2]) >= 0) {
+			c = (char)(hexval(k[i + 1]) * 16 + hexval(k[i + 2]));
+			i += 3;
 		} else {
-			strata_buf_append(out, s, (size_t)(end - s));
+			i++;
 		}
-		if (amp == NULL)
-			break;
-		strata_buf_putc(out, '&');
-		s = amp + 1;
+		if (n >= sizeof(decoded) - 1)
+			return 0;
+		decoded[n++] = c;
+	}
+	decoded[n] = '\0';
+	return n == 8 && strncasecmp(decoded, "password", 8) == 0;
+}
+
+/*
+ * URLs are masked by marking every byte that could belong to a password
+ * under the plausible readings, then printing each marked run as "****": the
+ * user-info password (see mark_userinfo), and the password=... parameter of
+ * a query starting at any '?' (a password may hold an unencoded '?').
+ * Over-masking a strange URL is harmless; a single reading could leak.
+ */
+/*
+ * hide[i] marks byte i as secret; slot[i] marks an empty secret just before
+ * byte i (an empty password still prints as "****", so that the output does
+ * not tell whether one is set).
+ */
+static void mark(unsigned char *hide, unsigned char *slot, size_t from, size_t to)
+{
+	size_t j;
+
+	if (from == to)
+		slot[from] = 1;
+	for (j = from; j < to; j++)
+		hide[j] = 1;
+}
+
+/*
+ * The password of "scheme://user:password@host/...". libpq ends the
+ * user-info at an '@' before the first '/'; a password with unencoded '@' or
+ * '?' can put more '@' there, so the mask runs to the last '@' before that
+ * '/'. With no '@' before the first '/', the password itself may hold an
+ * unencoded '/', so the mask runs to the last '@' of the string.
+ */
+static void mark_userinfo(unsigned char *hide, unsigned char *slot, const char *raw, size_t auth)
+{
+	size_t colon = auth + strcspn(raw + auth, ":"), stop = auth + strcspn(raw + auth, "/?");
+	size_t slash = auth + strcspn(raw + auth, "/"), end = 0, i;
+
+	/* A user:password pair needs its ':' before any '/' or '?'. */
+	if (raw[colon] == '\0' || colon > stop)
+		return;
+	for (i = colon + 1; i < slash; i++)
+		if (raw[i] == '@')
+			end = i;
+	if (end == 0)
+		for (i = slash; raw[i] != '\0'; i++)
+			if (raw[i] == '@')
+				end = i;
+	if (end != 0)
+		mark(hide, slot, colon + 1, end);
+}
+
+/* Marks the values of password=... parameters of the query starting at q. */
+static void mark_query(unsigned char *hide, unsigned char *slot, const char *raw, size_t q)
+{
+	size_t p = q;
+
+	while (raw[p] != '\0') {
+		size_t len = strcspn(raw + p, "&");
+		const char *eq = memchr(raw + p, '=', len);
+
+		if (eq != NULL && is_password_key(raw + p, (size_t)(eq - (raw + p))))
+			mark(hide, slot, (size_t)(eq + 1 - raw), p + len);
+		p += len;
+		if (raw[p] == '&')
+			p++;
 	}
 }
 
 static void mask_url(strata_buf *out, const char *raw)
 {
-	const char *auth = strstr(raw, "://") + 3;
-	const char *query = strchr(auth, '?');
-	const char *at = NULL, *p, *colon;
+	size_t auth = (size_t)(strstr(raw, "://") + 3 - raw);
+	size_t n = strlen(raw), i;
+	unsigned char *hide = st_calloc(2 * (n + 1), 1), *slot;
 
-	/* The user-info ends at the last '@' before the query string. */
-	for (p = auth; *p != '\0' && (query == NULL || p < query); p++)
-		if (*p == '@')
-			at = p;
-	if (at == NULL && query != NULL) {
-		/* No '@' before '?': a '?' inside an unencoded password is possible. */
-		for (p = query; *p != '\0'; p++)
-			if (*p == '@')
-				at = p;
-		if (at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL &&
-			memchr(auth, '/', (size_t)(at - auth)) == NULL)
-			query = strchr(at, '?');
-		else
-			at = NULL;
-	}
-	strata_buf_append(out, raw, (size_t)(auth - raw));
-	if (at != NULL) {
-		colon = memchr(auth, ':', (size_t)(at - auth));
-		if (colon != NULL) {
-			strata_buf_append(out, auth, (size_t)(colon - auth) + 1);
-			put_mask(out, colon + 1, (size_t)(at - colon - 1));
-		} else {
-			strata_buf_append(out, auth, (size_t)(at - auth));
-		}
-		auth = at;
-	}
-	if (query == NULL) {
-		strata_buf_puts(out, auth);
+	if (hide == NULL) {
+		/* No memory to mark: hide everything after the scheme rather than risk a leak. */
+		strata_buf_append(out, raw, auth);
+		put_mask(out, raw + auth, n - auth);
 		return;
 	}
-	strata_buf_append(out, auth, (size_t)(query - auth) + 1);
-	mask_query(out, query + 1);
+	slot = hide + n + 1;
+	mark_userinfo(hide, slot, raw, auth);
+	for (i = auth; i < n; i++)
+		if (raw[i] == '?')
+			mark_query(hide, slot, raw, i + 1);
+	for (i = 0; i <= n; ) {
+		size_t j = i;
+
+		if (slot[i] && !hide[i] && (i == 0 || !hide[i - 1]))
+			strata_buf_puts(out, MASK);
+		if (i == n)
+			break;
+		if (!hide[i]) {
+			while (j < n && !hide[j] && (j == i || !slot[j]))
+				j++;
+			strata_buf_append(out, raw + i, j - i);
+		} else {
+			while (j < n && hide[j])
+				j++;
+			put_mask(out, raw + i, j - i);
+		}
+		i = j;
+	}
+	st_free(hide);
 }
 
 /* keyword = value pairs; values may be single-quoted with backslash escapes. */
@@ -124,8 +200,31 @@ static void mask_keywords(strata_buf *out, const char *s)
 			continue;
 		}
 		s++;
-		while (isspace((unsigned char)*s))
-			s++;
+		{
+			const char *after_eq = s;
+
+			while (isspace((unsigned char)*s))
+				s++;
+			/*
+			 * "dbname= password=x": libpq would take "password=x" as dbname's
+			 * value, but the user meant an empty value and a password. Treat it
+			 * that way, so that the password is masked. Not after "password=":
+			 * there libpq's reading (the next word is the password) is the one
+			 * to mask.
+			 */
+			int is_password = (size_t)(kwend - kw) == 8 && strncasecmp(kw, "password", 8) == 0;
+
+			if (s > after_eq && !is_password) {
+				const char *w = s;
+
+				while (*w != '\0' && !isspace((unsigned char)*w) && *w != '=')
+					w++;
+				if (*w == '=') {
+					strata_buf_append(out, kw, (size_t)(after_eq - kw));
+					continue;
+				}
+			}
+		}
 		strata_buf_append(out, kw, (size_t)(s - kw));
 		v = s;
 		if (*s == '\'') {
@@ -138,8 +237,12 @@ static void mask_keywords(strata_buf *out, const char *s)
 			if (*s == '\'')
 				s++;
 		} else {
-			while (*s != '\0' && !isspace((unsigned char)*s))
+			/* Unquoted values may escape a blank with a backslash, as in libpq. */
+			while (*s != '\0' && !isspace((unsigned char)*s)) {
+				if (*s == '\\' && s[1] != '\0')
+					s++;
 				s++;
+			}
 		}
 		if ((size_t)(kwend - kw) == 8 && strncasecmp(kw, "password", 8) == 0)
 			put_mask(out, v, (size_t)(s - v));
@@ -159,14 +262,14 @@ int strata_conninfo_mask(strata_buf *out, const char *raw)
 	return strata_buf_failed(out) ? STRATA_ENOMEM : 0;
 }
 
-/* Replaces each double-quoted span of text that is part of secret with the mask. */
+/* Replaces each quoted span of text ("..." or '...') that is part of secret with the mask. */
 static int scrub_quoted_fragments(strata_buf *text, const char *secret, size_t slen)
 {
 	strata_buf result = STRATA_BUF_INIT;
 	const char *p = strata_buf_cstr(text), *open, *close;
 	int changed = 0;
 
-	while ((open = strchr(p, '"')) != NULL && (close = strchr(open + 1, '"')) != NULL) {
+	while ((open = strpbrk(p, "\"'")) != NULL && (close = strchr(open + 1, *open)) != NULL) {
 		size_t flen = (size_t)(close - open - 1);
 		int hit = 0;
 
@@ -182,7 +285,7 @@ static int scrub_quoted_fragments(strata_buf *text, const char *secret, size_t s
 		} else {
 			strata_buf_append(&result, open + 1, flen);
 		}
-		strata_buf_putc(&result, '"');
+		strata_buf_putc(&result, *close);
 		p = close + 1;
 	}
 	strata_buf_puts(&result, p);

@@ -25,7 +25,12 @@ int st_pg_result_error(strata_error *err, strata_conn *c, const PGresult *res)
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	int rc;
 
-	if (PQstatus(c->pg) != CONNECTION_OK && sqlstate == NULL) {
+	/*
+	 * A broken connection is a connection error whatever the server said last
+	 * (a FATAL 57P01 on termination, or nothing at all), so that retries see
+	 * class 08.
+	 */
+	if (PQstatus(c->pg) != CONNECTION_OK) {
 		strata_buf line = STRATA_BUF_INIT;
 
 		st_pg_conn_error_text(&line, PQerrorMessage(c->pg));
