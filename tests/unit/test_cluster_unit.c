@@ -99,7 +99,7 @@ static char *real(const char *path)
 static void fake_bindir(const char *root, const char *version, int initdb, int pg_ctl,
 	int postgres)
 {
-	char dir[PATH_MAX], p[PATH_MAX + 16], script[128];
+	char dir[PATH_MAX + 64], p[PATH_MAX + 96], script[128];
 
 	snprintf(dir, sizeof(dir), "%s/%s/bin", root, version);
 	mkdirs(dir);
@@ -490,6 +490,7 @@ static char *plain_real_tmpdir(void)
 	char *r = real(tmpdir);
 	const char *p;
 
+	assert_non_null(r);
 	for (p = r; *p != '\0'; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 			(*p >= '0' && *p <= '9') || strchr("-._~/", *p) != NULL))
