@@ -249,10 +249,11 @@ static void links_resolve(void **state)
 	free(dir);
 }
 
+/* script: a path in the source tree, or an absolute path. */
 static int run_script(const char *script, const char *arg, const char *cwd, const char *const *env,
 	strata_buf *out, strata_buf *errout, int as_nobody)
 {
-	char *path = cli_source_path(script);
+	char *path = script[0] == '/' ? strdup(script) : cli_source_path(script);
 	const char *argv[] = { "/bin/sh", path, arg, NULL };
 	strata_error err = STRATA_ERROR_INIT;
 	st_proc_opts po;
@@ -314,7 +315,7 @@ static void readme_quickstart_demo_works_twice(void **state)
 static void deps_prints_the_apt_line_when_not_root(void **state)
 {
 	char *dir = th_tempdir("deps");
-	char list[512], env_list[600];
+	char list[512], env_list[600], copy[512];
 	strata_buf out = STRATA_BUF_INIT, errout = STRATA_BUF_INIT;
 	int status;
 
@@ -322,10 +323,20 @@ static void deps_prints_the_apt_line_when_not_root(void **state)
 	snprintf(list, sizeof(list), "%s/packages", dir);
 	th_write_file(list, "# a package that is surely missing\nstrata-test-no-such-package\nlibc6\n", 0644);
 	snprintf(env_list, sizeof(env_list), "STRATA_DEPS_LIST=%s", list);
+	/* A copy of the script that any user can read (the checkout may sit under /root). */
+	{
+		char *src = cli_source_path("scripts/deps.sh");
+		char *text = cli_read_file(src);
+
+		snprintf(copy, sizeof(copy), "%s/deps.sh", dir);
+		th_write_file(copy, text, 0755);
+		strata_free(text);
+		free(src);
+	}
 	{
 		const char *const env[] = { env_list, NULL };
 
-		status = run_script("scripts/deps.sh", NULL, "/", env, &out, &errout, geteuid() == 0);
+		status = run_script(copy, NULL, "/", env, &out, &errout, geteuid() == 0);
 	}
 	assert_int_equal(status, 1);
 	assert_non_null(strstr(strata_buf_cstr(&errout),
