@@ -7,6 +7,7 @@
  *   strata dev url      the URL alone, for scripts
  *   strata dev psql     psql connected to it (arguments after -- go to psql)
  *   strata dev reset    delete it and create it afresh
+ *   strata dev destroy  stop it and delete it with all its data
  *
  * The cluster lives in <project>/.strata/cluster (see strata/cluster.h).
  */
@@ -293,31 +294,67 @@ static int dev_psql(cli_ctx *ctx, strata_cluster *c, dev_opts *o, int nargs, cha
 	return cli_report(ctx, &err);
 }
 
-static int dev_reset(cli_ctx *ctx, strata_cluster *c, dev_opts *o, int nargs, char **args)
+static int confirm_delete(cli_ctx *ctx, strata_cluster *c, const dev_opts *o, int *proceed)
 {
 	strata_error err = STRATA_ERROR_INIT;
 	strata_cluster_status st;
+	char answer[16] = "";
 
-	if (!o->yes && isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
-		char answer[16] = "";
-
-		if (strata_cluster_get_status(&st, c, &err) != 0)
-			return cli_report(ctx, &err);
-		if (st.state != STRATA_CLUSTER_ABSENT) {
-			fprintf(stderr, "strata: delete every database of the dev cluster in '%s'? [y/N] ",
-				strata_cluster_dir(c));
-			if (fgets(answer, sizeof(answer), stdin) == NULL ||
-				(answer[0] != 'y' && answer[0] != 'Y')) {
-				fprintf(stderr, "strata: nothing changed\n");
-				return CLI_EXIT_OK;
-			}
-		}
+	*proceed = 1;
+	if (o->yes || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return 0;
+	if (strata_cluster_get_status(&st, c, &err) != 0)
+		return cli_report(ctx, &err);
+	if (st.state == STRATA_CLUSTER_ABSENT)
+		return 0;
+	fprintf(stderr, "strata: delete every database of the dev cluster in '%s'? [y/N] ",
+		strata_cluster_dir(c));
+	if (fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y')) {
+		fprintf(stderr, "strata: nothing changed\n");
+		*proceed = 0;
 	}
+	return 0;
+}
+
+static int dev_reset(cli_ctx *ctx, strata_cluster *c, dev_opts *o, int nargs, char **args)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	int rc, proceed;
+
+	rc = confirm_delete(ctx, c, o, &proceed);
+	if (rc != 0 || !proceed)
+		return rc;
 	if (strata_cluster_reset(c, &err) != 0)
 		return cli_report(ctx, &err);
 	strata_log(STRATA_LOG_NOTICE, "the dev cluster was deleted and created afresh");
-	o->yes = 1;
 	return dev_up(ctx, c, o, nargs, args);
+}
+
+static int dev_destroy(cli_ctx *ctx, strata_cluster *c, dev_opts *o, int nargs, char **args)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_cluster_status before;
+	strata_buf out = STRATA_BUF_INIT;
+	int rc, proceed;
+
+	(void)nargs;
+	(void)args;
+	rc = confirm_delete(ctx, c, o, &proceed);
+	if (rc != 0 || !proceed)
+		return rc;
+	if (strata_cluster_get_status(&before, c, &err) != 0 || strata_cluster_destroy(c, &err) != 0)
+		return cli_report(ctx, &err);
+	if (ctx->format == CLI_FORMAT_JSON) {
+		strata_buf_printf(&out, "{\"action\":\"%s\"}\n",
+			before.state == STRATA_CLUSTER_ABSENT ? "absent" : "destroyed");
+		rc = cli_write_stdout(&out);
+	} else if (before.state == STRATA_CLUSTER_ABSENT) {
+		strata_log(STRATA_LOG_NOTICE, "there is no dev cluster in '%s'", strata_cluster_dir(c));
+	} else {
+		strata_log(STRATA_LOG_NOTICE, "deleted the dev cluster in '%s'", strata_cluster_dir(c));
+	}
+	strata_buf_release(&out);
+	return rc;
 }
 
 static const dev_sub subs[] = {
@@ -327,6 +364,7 @@ static const dev_sub subs[] = {
 	{ "url", "print the cluster's URL alone (for scripts)", "strata dev url [--socket]", dev_url, 0 },
 	{ "psql", "open psql on the cluster (arguments after -- go to psql)", "strata dev psql [-- psql arguments]", dev_psql, 1 },
 	{ "reset", "delete the cluster and all its data, then create it afresh", "strata dev reset [--yes]", dev_reset, 0 },
+	{ "destroy", "stop the cluster and delete it with all its data", "strata dev destroy [--yes]", dev_destroy, 0 },
 	{ NULL, NULL, NULL, NULL, 0 }
 };
 
@@ -354,7 +392,7 @@ int cmd_dev(cli_ctx *ctx, int argc, char **argv)
 		{ "bindir", 0, CLI_OPT_STRING, &o.bindir, "DIR",
 		  "PostgreSQL binaries to use (up, reset; default: found automatically)", 0, 0, NULL },
 		{ "socket", 0, CLI_OPT_FLAG, &o.socket, NULL, "print the Unix-socket URL (url)", 0, 0, NULL },
-		{ "yes", 'y', CLI_OPT_FLAG, &o.yes, NULL, "do not ask before deleting data (reset)", 0, 0, NULL },
+		{ "yes", 'y', CLI_OPT_FLAG, &o.yes, NULL, "do not ask before deleting data (reset, destroy)", 0, 0, NULL },
 		CLI_OPTIONS_END
 	};
 	strata_cluster_options copts = STRATA_CLUSTER_OPTIONS_INIT;
@@ -376,7 +414,7 @@ int cmd_dev(cli_ctx *ctx, int argc, char **argv)
 			print_dev_help(ctx, opts);
 			return CLI_EXIT_OK;
 		}
-		return cli_usage_error(ctx, "'strata dev' needs a command: up, down, status, url, psql or reset");
+		return cli_usage_error(ctx, "'strata dev' needs a command: up, down, status, url, psql, reset or destroy");
 	}
 	for (s = subs; s->name != NULL; s++)
 		if (strcmp(s->name, argv[idx]) == 0)

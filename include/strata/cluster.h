@@ -92,6 +92,13 @@ STRATA_API int strata_cluster_up(strata_cluster_action *out, strata_cluster *c, 
 /* Stops the server and waits until no process of it is left. Idempotent. */
 STRATA_API int strata_cluster_down(strata_cluster *c, strata_error *err);
 
+/*
+ * Stops the cluster and deletes everything it owns: data, socket and log
+ * folders (also where they were relocated, see above), cluster.conf and the
+ * password file. The cluster folder itself stays. Idempotent.
+ */
+STRATA_API int strata_cluster_destroy(strata_cluster *c, strata_error *err);
+
 /* Stops the cluster, deletes it (all its data) and creates it afresh. */
 STRATA_API int strata_cluster_reset(strata_cluster *c, strata_error *err);
 

@@ -582,6 +582,82 @@ int strata_cluster_down(strata_cluster *c, strata_error *err)
 	return rc;
 }
 
+/* Removes path unless it is missing; a relocated folder's parent goes too when empty. */
+static int remove_owned(const char *path, const char *inside, strata_error *err)
+{
+	int rc = st_rmtree(path, err);
+
+	if (rc == 0 && !st_str_starts_with(path, inside)) {
+		/* Relocated (/var/lib/strata/clusters/<hash>/data): drop <hash>/ once empty. */
+		strata_buf parent = STRATA_BUF_INIT;
+		const char *slash = strrchr(path, '/');
+
+		if (slash != NULL && slash != path) {
+			strata_buf_append(&parent, path, (size_t)(slash - path));
+			if (st_str_starts_with(strata_buf_cstr(&parent), "/var/lib/strata/clusters/"))
+				rmdir(strata_buf_cstr(&parent));
+		}
+		strata_buf_release(&parent);
+	}
+	return rc;
+}
+
+static int destroy_locked(strata_cluster *c, strata_error *err)
+{
+	strata_buf inside = STRATA_BUF_INIT;
+	int rc;
+
+	strata_buf_printf(&inside, "%s/", c->dir);
+	rc = down_locked(c, err);
+	if (rc == 0)
+		rc = remove_owned(c->data_dir, strata_buf_cstr(&inside), err);
+	if (rc == 0)
+		rc = remove_owned(c->log_dir, strata_buf_cstr(&inside), err);
+	if (rc == 0)
+		rc = remove_owned(c->sock_dir, strata_buf_cstr(&inside), err);
+	if (rc == 0 && unlink(c->pgpass_file) != 0 && errno != ENOENT)
+		rc = strata_error_set(err, STRATA_EIO, "cannot remove '%s': %s", c->pgpass_file,
+			strerror(errno));
+	if (rc == 0 && unlink(c->conf_file) != 0 && errno != ENOENT)
+		rc = strata_error_set(err, STRATA_EIO, "cannot remove '%s': %s", c->conf_file,
+			strerror(errno));
+	strata_buf_release(&inside);
+	return rc;
+}
+
+/* Back to the default paths of a fresh cluster (a relocation is decided again). */
+static int forget_paths(strata_cluster *c, strata_error *err)
+{
+	st_free(c->data_dir);
+	st_free(c->sock_dir);
+	st_free(c->log_dir);
+	st_free(c->log_file);
+	c->data_dir = c->sock_dir = c->log_dir = c->log_file = NULL;
+	/* The port is kept as a preference; the URLs only exist with a cluster. */
+	st_free(c->url);
+	st_free(c->socket_url);
+	c->url = c->socket_url = NULL;
+	if (st_cluster_default_paths(c) != 0)
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	return 0;
+}
+
+int strata_cluster_destroy(strata_cluster *c, strata_error *err)
+{
+	int rc;
+
+	if (!st_is_dir(c->dir))
+		return 0;
+	rc = st_cluster_lock(c, err);
+	if (rc != 0)
+		return rc;
+	rc = destroy_locked(c, err);
+	if (rc == 0)
+		rc = forget_paths(c, err);
+	st_cluster_unlock(c);
+	return rc;
+}
+
 int strata_cluster_reset(strata_cluster *c, strata_error *err)
 {
 	strata_cluster_action action;
@@ -593,16 +669,9 @@ int strata_cluster_reset(strata_cluster *c, strata_error *err)
 	rc = st_cluster_lock(c, err);
 	if (rc != 0)
 		return rc;
-	rc = down_locked(c, err);
+	rc = destroy_locked(c, err);
 	if (rc == 0)
-		rc = st_rmtree(c->data_dir, err);
-	if (rc == 0)
-		rc = st_rmtree(c->log_dir, err);
-	if (rc == 0)
-		rc = st_rmtree(c->sock_dir, err);
-	if (rc == 0 && unlink(c->pgpass_file) != 0 && errno != ENOENT)
-		rc = strata_error_set(err, STRATA_EIO, "cannot remove '%s': %s", c->pgpass_file,
-			strerror(errno));
+		rc = forget_paths(c, err);
 	if (rc == 0)
 		rc = up_locked(&action, c, err);
 	st_cluster_unlock(c);

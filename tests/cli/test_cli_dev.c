@@ -233,6 +233,30 @@ static void reset_starts_from_scratch(void **state)
 	cli_result_free(&r);
 }
 
+static void destroy_deletes_the_cluster(void **state)
+{
+	project *p = *state;
+	cli_result r;
+	char path[600];
+
+	dev(&r, p, "up", NULL, NULL);
+	cli_result_free(&r);
+	dev(&r, p, "destroy", "--yes", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "deleted the dev cluster"));
+	cli_result_free(&r);
+	snprintf(path, sizeof(path), "%s/.strata/cluster/data", p->dir);
+	assert_int_equal(access(path, F_OK), -1);
+	dev(&r, p, "status", NULL, NULL);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "absent"));
+	cli_result_free(&r);
+	/* Nothing to destroy: still success. */
+	dev(&r, p, "destroy", "--yes", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "there is no dev cluster"));
+	cli_result_free(&r);
+}
+
 static void project_dir_option_and_subfolders(void **state)
 {
 	project *p = *state;
@@ -290,6 +314,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(down_leaves_no_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(psql_runs_against_the_cluster, setup, teardown),
 		cmocka_unit_test_setup_teardown(reset_starts_from_scratch, setup, teardown),
+		cmocka_unit_test_setup_teardown(destroy_deletes_the_cluster, setup, teardown),
 		cmocka_unit_test_setup_teardown(project_dir_option_and_subfolders, setup, teardown),
 		cmocka_unit_test_setup_teardown(commands_use_the_running_dev_cluster, setup, teardown),
 	};

@@ -147,7 +147,7 @@ static void dev_page_covers_every_subcommand(void **state)
 		subs++;
 		p = strchr(p, '\n') + 1;
 	}
-	assert_int_equal(subs, 6);
+	assert_int_equal(subs, 7);
 	free(help);
 	strata_free(page);
 }

@@ -4,8 +4,9 @@
  * fsync). `up` also creates the template database that every test's fresh
  * database is copied from.
  *
- *   test-cluster up DIR     prints the socket URL
+ *   test-cluster up DIR       prints the socket URL
  *   test-cluster down DIR
+ *   test-cluster destroy DIR  stops it and deletes its data (also relocated data)
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,8 +37,9 @@ int main(int argc, char **argv)
 	char *n = NULL;
 	int rc = 0;
 
-	if (argc != 3 || (strcmp(argv[1], "up") != 0 && strcmp(argv[1], "down") != 0)) {
-		fprintf(stderr, "usage: test-cluster up|down DIR\n");
+	if (argc != 3 || (strcmp(argv[1], "up") != 0 && strcmp(argv[1], "down") != 0 &&
+		strcmp(argv[1], "destroy") != 0)) {
+		fprintf(stderr, "usage: test-cluster up|down|destroy DIR\n");
 		return 2;
 	}
 	opts.dir = argv[2];
@@ -47,6 +49,10 @@ int main(int argc, char **argv)
 		return fail(&err);
 	if (strcmp(argv[1], "down") == 0) {
 		rc = strata_cluster_down(c, &err) ? fail(&err) : 0;
+		goto done;
+	}
+	if (strcmp(argv[1], "destroy") == 0) {
+		rc = strata_cluster_destroy(c, &err) ? fail(&err) : 0;
 		goto done;
 	}
 	if (strata_cluster_up(NULL, c, &err) != 0 ||

@@ -21,7 +21,7 @@ static void stop_private_cluster(void)
 	strata_error err = STRATA_ERROR_INIT;
 
 	if (private_dir != NULL && run_cluster != NULL)
-		strata_cluster_down(run_cluster, &err);
+		strata_cluster_destroy(run_cluster, &err);
 	strata_cluster_free(run_cluster);
 	run_cluster = NULL;
 	if (private_dir != NULL) {

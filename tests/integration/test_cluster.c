@@ -69,13 +69,8 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 	strata_error err = STRATA_ERROR_INIT;
-	char *data = strdup(strata_cluster_data_dir(f->c));
 
-	strata_cluster_down(f->c, &err);
-	/* Relocated data (root, unreachable folder) lives outside the project. */
-	if (strncmp(data, f->root, strlen(f->root)) != 0 && strstr(data, "/var/lib/strata/clusters/"))
-		th_rmtree(data);
-	free(data);
+	th_ok(strata_cluster_destroy(f->c, &err), &err);
 	strata_cluster_free(f->c);
 	th_rmtree(f->root);
 	strata_free(f->dir);
@@ -348,7 +343,40 @@ static void unreachable_folder_relocates_data_when_root(void **state)
 	strata_cluster_free(f->c);
 	f->c = open_cluster(f, 1);
 	assert_int_equal(status_of(f->c).state, STRATA_CLUSTER_RUNNING);
+	/* Destroying it removes the relocated folder too, leaving nothing in /var/lib. */
+	{
+		strata_error err = STRATA_ERROR_INIT;
+		char *data = strdup(strata_cluster_data_dir(f->c));
+		char *base = strdup(data);
+
+		*strrchr(base, '/') = '\0';
+		th_ok(strata_cluster_destroy(f->c, &err), &err);
+		assert_int_equal(access(data, F_OK), -1);
+		assert_int_equal(access(base, F_OK), -1);
+		assert_int_equal(status_of(f->c).state, STRATA_CLUSTER_ABSENT);
+		free(data);
+		free(base);
+	}
 	assert_int_equal(chmod(f->root, 0755), 0);
+}
+
+static void destroy_removes_what_the_cluster_owns(void **state)
+{
+	fixture *f = *state;
+	strata_error err = STRATA_ERROR_INIT;
+	char path[1024];
+
+	up(f->c);
+	th_ok(strata_cluster_destroy(f->c, &err), &err);
+	assert_int_equal(status_of(f->c).state, STRATA_CLUSTER_ABSENT);
+	assert_null(strata_cluster_url(f->c));
+	assert_int_equal(access(f->c->pgpass_file, F_OK), -1);
+	assert_int_equal(access(f->c->conf_file, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/data", f->dir);
+	assert_int_equal(access(path, F_OK), -1);
+	/* Idempotent, and the folder can hold a new cluster. */
+	th_ok(strata_cluster_destroy(f->c, &err), &err);
+	assert_int_equal(up(f->c), STRATA_CLUSTER_CREATED);
 }
 
 static void long_paths_move_the_socket(void **state)
@@ -375,8 +403,14 @@ static void long_paths_move_the_socket(void **state)
 	v = query_one(strata_cluster_socket_url(f->c), "SELECT 7");
 	assert_string_equal(v, "7");
 	strata_free(v);
-	down(f->c);
-	th_rmtree(strata_cluster_socket_dir(f->c));
+	{
+		/* destroy removes the relocated socket folder too. */
+		char *sock = strdup(strata_cluster_socket_dir(f->c));
+
+		th_ok(strata_cluster_destroy(f->c, &err), &err);
+		assert_int_equal(access(sock, F_OK), -1);
+		free(sock);
+	}
 }
 
 int main(void)
@@ -391,6 +425,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(version_mismatch_is_explained, setup, teardown),
 		cmocka_unit_test_setup_teardown(unreachable_folder_relocates_data_when_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(long_paths_move_the_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(destroy_removes_what_the_cluster_owns, setup, teardown),
 	};
 
 	th_init();
