@@ -34,7 +34,13 @@ static int has_directive(const char *line, size_t len, const char *directive)
 	return 0;
 }
 
-static void count_program(totals *t, const char *name, const char *result, const char *out)
+/*
+ * result is meson's verdict; bad_exit says whether the program itself failed
+ * (a non-zero exit status or a timeout). meson's TAP parser calls cmocka's
+ * "not ok N # SKIP" a failure, so its verdict alone cannot be trusted.
+ */
+static void count_program(totals *t, const char *name, const char *result, int bad_exit,
+	const char *out)
 {
 	long plan = -1, seen = 0, failed_here = 0;
 	const char *line = out;
@@ -70,7 +76,7 @@ static void count_program(totals *t, const char *name, const char *result, const
 	}
 	if (seen == 0 && plan < 0) {
 		/* No TAP at all: the program itself is one result. */
-		if (strcmp(result, "OK") == 0) {
+		if (!bad_exit) {
 			t->passed++;
 		} else {
 			t->failed++;
@@ -78,7 +84,7 @@ static void count_program(totals *t, const char *name, const char *result, const
 		}
 		return;
 	}
-	if (failed_here == 0 && strcmp(result, "OK") != 0 && strcmp(result, "EXPECTEDFAIL") != 0) {
+	if (failed_here == 0 && bad_exit) {
 		t->failed++;
 		printf("FAILED   %s: every result passed but the program ended with status %s"
 			" (crash, leak or sanitizer report: see meson-logs/testlog.txt)\n", name, result);
@@ -106,7 +112,9 @@ int main(int argc, char **argv)
 	while ((n = getline(&line, &cap, f)) > 0) {
 		json_error_t jerr;
 		json_t *o = json_loadb(line, (size_t)n, 0, &jerr);
+		json_t *rcval;
 		const char *name, *result, *out;
+		int bad_exit;
 
 		if (o == NULL) {
 			fprintf(stderr, "%s: line %ld: %s\n", argv[1], programs + 1, jerr.text);
@@ -117,7 +125,11 @@ int main(int argc, char **argv)
 		name = json_string_value(json_object_get(o, "name"));
 		result = json_string_value(json_object_get(o, "result"));
 		out = json_string_value(json_object_get(o, "stdout"));
-		count_program(&t, name ? name : "?", result ? result : "?", out ? out : "");
+		rcval = json_object_get(o, "returncode");
+		bad_exit = (result != NULL && strcmp(result, "TIMEOUT") == 0) ||
+			(json_is_integer(rcval) ? json_integer_value(rcval) != 0
+			: (result == NULL || strcmp(result, "OK") != 0));
+		count_program(&t, name ? name : "?", result ? result : "?", bad_exit, out ? out : "");
 		programs++;
 		json_decref(o);
 	}

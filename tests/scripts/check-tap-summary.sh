@@ -9,15 +9,17 @@ trap 'rm -rf "$tmp"' EXIT
 echo "1..5"
 
 printf '%s\n' \
-	'{"name":"x","result":"OK","stdout":"1..3\nok 1 - a\nnot ok 2 # SKIP b\nnot ok 3 - c\n"}' \
-	'{"name":"y","result":"FAIL","stdout":"1..2\nok 1 - a\n"}' \
-	'{"name":"z","result":"ERROR","stdout":"1..1\nok 1 - a\n"}' \
-	'{"name":"s","result":"OK","stdout":""}' > "$tmp/mixed.json"
+	'{"name":"x","result":"FAIL","returncode":1,"stdout":"1..3\nok 1 - a\nnot ok 2 # SKIP b\nnot ok 3 - c\n"}' \
+	'{"name":"y","result":"FAIL","returncode":1,"stdout":"1..2\nok 1 - a\n"}' \
+	'{"name":"z","result":"ERROR","returncode":1,"stdout":"1..1\nok 1 - a\n"}' \
+	'{"name":"k","result":"FAIL","returncode":0,"stdout":"1..2\nok 1 - a\nnot ok 2 # SKIP not root\n"}' \
+	'{"name":"s","result":"OK","returncode":0,"stdout":""}' > "$tmp/mixed.json"
 out=$("$bin" "$tmp/mixed.json"); rc=$?
 last=$(echo "$out" | tail -1)
-[ "$last" = "4 passed, 3 failed" ] && echo "ok 1 - counts passes and failures" || echo "not ok 1 - counts passes and failures (got '$last')"
+[ "$last" = "5 passed, 3 failed" ] && echo "ok 1 - counts passes and failures" || echo "not ok 1 - counts passes and failures (got '$last')"
 [ $rc -eq 1 ] && echo "ok 2 - exits 1 when something failed" || echo "not ok 2 - exits 1 when something failed (got $rc)"
-echo "$out" | grep -q '^SKIPPED  x: not ok 2 # SKIP b$' && echo "$out" | grep -q '^1 skipped' \
+echo "$out" | grep -q '^SKIPPED  x: not ok 2 # SKIP b$' && echo "$out" | grep -q '^2 skipped' \
+	&& ! echo "$out" | grep -q 'FAILED   k' \
 	&& echo "ok 3 - lists skips loudly and does not count them as failures" \
 	|| echo "not ok 3 - lists skips loudly and does not count them as failures"
 echo "$out" | grep -q 'y: 1 of 2 planned results missing' && echo "$out" | grep -q 'z: every result passed but the program ended with status ERROR' \
