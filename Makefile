@@ -4,6 +4,7 @@
 PREFIX ?= /usr/local
 RELEASE := build/release
 ASAN := build/asan
+FUZZ := build/fuzz
 STRATA := $(RELEASE)/cli/strata
 MESON_TEST_ARGS ?=
 
@@ -21,6 +22,10 @@ $(ASAN)/build.ninja:
 	meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined \
 		-Dc_args='-fno-omit-frame-pointer -fno-sanitize-recover=undefined'
 
+$(FUZZ)/build.ninja:
+	CC=clang meson setup $(FUZZ) --buildtype=debugoptimized -Dtests=false -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dc_args='-fno-sanitize-recover=undefined'
+
 build: deps $(RELEASE)/build.ninja
 	ninja -C $(RELEASE)
 
@@ -28,10 +33,12 @@ demo: build
 	@scripts/demo.sh $(STRATA)
 
 # The suite runs on the sanitizer build; the release build is compiled too so
-# that warnings only the optimiser finds fail the run as well.
-test: build $(ASAN)/build.ninja
+# that warnings only the optimiser finds fail the run as well. The clang tree
+# runs the libFuzzer targets.
+test: build $(ASAN)/build.ninja $(FUZZ)/build.ninja
 	ninja -C $(ASAN)
-	@tests/run-all $(ASAN) -- $(MESON_TEST_ARGS)
+	ninja -C $(FUZZ)
+	@tests/run-all $(ASAN) $(FUZZ) -- $(MESON_TEST_ARGS)
 
 bench: build
 	@bench/run $(RELEASE)

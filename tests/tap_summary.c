@@ -9,8 +9,8 @@
  * its shortfall as failures, so nothing that went wrong can vanish from the
  * count. Skipped results are listed loudly and counted apart.
  *
- *   tap-summary build/asan/meson-logs/testlog.json
- * Exit status: 0 when nothing failed, 1 otherwise, 2 when the log is unreadable.
+ *   tap-summary LOG.json...     (one or more meson testlog.json files)
+ * Exit status: 0 when nothing failed, 1 otherwise, 2 when a log is unreadable.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,22 +91,16 @@ static void count_program(totals *t, const char *name, const char *result, int b
 	}
 }
 
-int main(int argc, char **argv)
+static int read_log(totals *t, const char *path, long *programs)
 {
-	totals t = { 0, 0, 0 };
 	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	long programs = 0;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: tap-summary testlog.json\n");
-		return 2;
-	}
-	f = fopen(argv[1], "r");
+	f = fopen(path, "r");
 	if (f == NULL) {
-		perror(argv[1]);
+		perror(path);
 		return 2;
 	}
 	while ((n = getline(&line, &cap, f)) > 0) {
@@ -117,7 +111,7 @@ int main(int argc, char **argv)
 		int bad_exit;
 
 		if (o == NULL) {
-			fprintf(stderr, "%s: line %ld: %s\n", argv[1], programs + 1, jerr.text);
+			fprintf(stderr, "%s: line %ld: %s\n", path, *programs + 1, jerr.text);
 			free(line);
 			fclose(f);
 			return 2;
@@ -129,15 +123,34 @@ int main(int argc, char **argv)
 		bad_exit = (result != NULL && strcmp(result, "TIMEOUT") == 0) ||
 			(json_is_integer(rcval) ? json_integer_value(rcval) != 0
 			: (result == NULL || strcmp(result, "OK") != 0));
-		count_program(&t, name ? name : "?", result ? result : "?", bad_exit, out ? out : "");
-		programs++;
+		count_program(t, name ? name : "?", result ? result : "?", bad_exit, out ? out : "");
+		(*programs)++;
 		json_decref(o);
 	}
 	free(line);
 	fclose(f);
-	if (programs == 0) {
-		fprintf(stderr, "%s: no test programs ran\n", argv[1]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	totals t = { 0, 0, 0 };
+	long programs = 0;
+	int i;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: tap-summary testlog.json...\n");
 		return 2;
+	}
+	for (i = 1; i < argc; i++) {
+		long before = programs;
+
+		if (read_log(&t, argv[i], &programs) != 0)
+			return 2;
+		if (programs == before) {
+			fprintf(stderr, "%s: no test programs ran\n", argv[i]);
+			return 2;
+		}
 	}
 	if (t.skipped > 0)
 		printf("%ld skipped (listed above)\n", t.skipped);

@@ -49,6 +49,8 @@ int st_cluster_tool(strata_buf *out, const strata_cluster *c, const char *name);
 /* ---- meta.c: cluster.conf ---- */
 int st_cluster_meta_load(strata_cluster *c, strata_error *err);
 int st_cluster_meta_save(strata_cluster *c, strata_error *err);
+/* Parses cluster.conf text into c (messages name c->conf_file). */
+int st_cluster_meta_parse(strata_cluster *c, const char *text, size_t len, strata_error *err);
 
 /* ---- osuser.c ---- */
 /* Resolves (and when root, creates if missing) the server's OS user. */
@@ -70,6 +72,8 @@ typedef struct st_pidfile {
 
 /* Reads <data>/postmaster.pid; ENOTFOUND when absent. */
 int st_cluster_read_pidfile(st_pidfile *out, const char *data_dir);
+/* Parses postmaster.pid text; EINVAL when malformed. */
+int st_cluster_parse_pidfile(st_pidfile *out, const char *text, size_t len);
 /* Nonzero when pid is a live postgres process serving data_dir. */
 int st_cluster_pid_is_ours(int pid, const char *data_dir);
 /* PIDs of processes whose working directory is data_dir (postgres chdirs there). */

@@ -30,12 +30,25 @@ static void trim(char **start, char **end)
 int st_cluster_meta_load(strata_cluster *c, strata_error *err)
 {
 	strata_buf content = STRATA_BUF_INIT;
-	char *line, *next;
-	int rc, lineno = 0;
+	int rc;
 
 	rc = st_file_read(&content, c->conf_file, 1024 * 1024, err);
-	if (rc != 0)
-		goto done;
+	if (rc == 0)
+		rc = st_cluster_meta_parse(c, content.ptr, content.len, err);
+	strata_buf_release(&content);
+	return rc;
+}
+
+int st_cluster_meta_parse(strata_cluster *c, const char *text, size_t len, strata_error *err)
+{
+	strata_buf content = STRATA_BUF_INIT;
+	char *line, *next;
+	int rc = 0, lineno = 0;
+
+	if (memchr(text, '\0', len) != NULL)
+		return strata_error_set(err, STRATA_EINVAL, "'%s' holds a NUL byte", c->conf_file);
+	if (strata_buf_append(&content, text, len) != 0)
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	for (line = content.ptr; line != NULL && *line != '\0'; line = next) {
 		char *eq, *kend, *vstart, *vend;
 

@@ -23,14 +23,29 @@
 int st_cluster_read_pidfile(st_pidfile *out, const char *data_dir)
 {
 	strata_buf path = STRATA_BUF_INIT, content = STRATA_BUF_INIT;
-	char *line, *next;
-	int rc, lineno = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	st_path_join(&path, data_dir, "postmaster.pid");
 	rc = st_file_read(&content, strata_buf_cstr(&path), 64 * 1024, NULL);
-	if (rc != 0)
-		goto done;
+	if (rc == 0)
+		rc = st_cluster_parse_pidfile(out, content.ptr, content.len);
+	strata_buf_release(&path);
+	strata_buf_release(&content);
+	return rc;
+}
+
+int st_cluster_parse_pidfile(st_pidfile *out, const char *text, size_t len)
+{
+	strata_buf content = STRATA_BUF_INIT;
+	char *line, *next;
+	int rc = 0, lineno = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (memchr(text, '\0', len) != NULL)
+		return STRATA_EINVAL;
+	if (strata_buf_append(&content, text, len) != 0)
+		return STRATA_ENOMEM;
 	/* Lines: pid, data dir, start time, port, socket dir, listen address, shmem key, status. */
 	for (line = content.ptr; line != NULL && *line != '\0'; line = next) {
 		next = strchr(line, '\n');
@@ -50,8 +65,6 @@ int st_cluster_read_pidfile(st_pidfile *out, const char *data_dir)
 	}
 	if (lineno == 0)
 		rc = STRATA_EINVAL;   /* an empty file: the server was killed while writing it */
-done:
-	strata_buf_release(&path);
 	strata_buf_release(&content);
 	return rc;
 }

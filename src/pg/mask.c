@@ -106,11 +106,11 @@ static void mark(unsigned char *hide, unsigned char *slot, size_t from, size_t t
  */
 static void mark_userinfo(unsigned char *hide, unsigned char *slot, const char *raw, size_t auth)
 {
-	size_t colon = auth + strcspn(raw + auth, ":"), stop = auth + strcspn(raw + auth, "/?");
+	size_t colon = auth + strcspn(raw + auth, ":");
 	size_t slash = auth + strcspn(raw + auth, "/"), end = 0, i;
 
-	/* A user:password pair needs its ':' before any '/' or '?'. */
-	if (raw[colon] == '\0' || colon > stop)
+	/* A user:password pair needs its ':' before the first '/' ('?' may be in a user name). */
+	if (raw[colon] == '\0' || colon > slash)
 		return;
 	for (i = colon + 1; i < slash; i++)
 		if (raw[i] == '@')
@@ -140,23 +140,12 @@ static void mark_query(unsigned char *hide, unsigned char *slot, const char *raw
 	}
 }
 
-static void mask_url(strata_buf *out, const char *raw)
+/* Copies raw to out with each run of hidden bytes, and each empty slot, as the mask. */
+static void emit(strata_buf *out, const char *raw, size_t n, const unsigned char *hide,
+	const unsigned char *slot)
 {
-	size_t auth = (size_t)(strstr(raw, "://") + 3 - raw);
-	size_t n = strlen(raw), i;
-	unsigned char *hide = st_calloc(2 * (n + 1), 1), *slot;
+	size_t i;
 
-	if (hide == NULL) {
-		/* No memory to mark: hide everything after the scheme rather than risk a leak. */
-		strata_buf_append(out, raw, auth);
-		put_mask(out, raw + auth, n - auth);
-		return;
-	}
-	slot = hide + n + 1;
-	mark_userinfo(hide, slot, raw, auth);
-	for (i = auth; i < n; i++)
-		if (raw[i] == '?')
-			mark_query(hide, slot, raw, i + 1);
 	for (i = 0; i <= n; ) {
 		size_t j = i;
 
@@ -175,80 +164,108 @@ static void mask_url(strata_buf *out, const char *raw)
 		}
 		i = j;
 	}
+}
+
+static void mask_url(strata_buf *out, const char *raw)
+{
+	size_t auth = (size_t)(strstr(raw, "://") + 3 - raw);
+	size_t n = strlen(raw), i;
+	unsigned char *hide = st_calloc(2 * (n + 1), 1), *slot;
+
+
+	if (hide == NULL) {
+		/* No memory to mark: hide everything after the scheme rather than risk a leak. */
+		strata_buf_append(out, raw, auth);
+		put_mask(out, raw + auth, n - auth);
+		return;
+	}
+	slot = hide + n + 1;
+	mark_userinfo(hide, slot, raw, auth);
+	for (i = auth; i < n; i++)
+		if (raw[i] == '?')
+			mark_query(hide, slot, raw, i + 1);
+	emit(out, raw, n, hide, slot);
 	st_free(hide);
 }
 
-/* keyword = value pairs; values may be single-quoted with backslash escapes. */
-static void mask_keywords(strata_buf *out, const char *s)
+/*
+ * Keyword/value strings ("host=db password=x"), read the way libpq reads
+ * them: blanks around '=', values quoted with '...' or bare, a backslash
+ * escaping the next character in both. With empty_values set, a blank after
+ * "key=" followed by a word holding '=' reads as an empty value ("dbname=
+ * password=x": the user meant a password, libpq sees a dbname). Both readings
+ * are marked; their union is masked.
+ */
+static void mark_keywords(unsigned char *hide, unsigned char *slot, const char *raw, int empty_values)
 {
-	while (*s != '\0') {
-		const char *kw, *kwend, *v;
+	size_t p = 0;
 
-		while (isspace((unsigned char)*s))
-			strata_buf_putc(out, *s++);
-		if (*s == '\0')
+	while (raw[p] != '\0') {
+		size_t kw, kwend, after_eq, v;
+		int is_password;
+
+		while (isspace((unsigned char)raw[p]))
+			p++;
+		if (raw[p] == '\0')
 			break;
-		kw = s;
-		while (*s != '\0' && *s != '=' && !isspace((unsigned char)*s))
-			s++;
-		kwend = s;
-		while (isspace((unsigned char)*s))
-			s++;
-		if (*s != '=') {
-			/* Not a pair: copy the word and go on. */
-			strata_buf_append(out, kw, (size_t)(s - kw));
-			continue;
+		kw = p;
+		while (raw[p] != '\0' && raw[p] != '=' && !isspace((unsigned char)raw[p]))
+			p++;
+		kwend = p;
+		while (isspace((unsigned char)raw[p]))
+			p++;
+		if (raw[p] != '=')
+			continue;   /* not a pair (libpq refuses it); read on */
+		p++;
+		after_eq = p;
+		while (isspace((unsigned char)raw[p]))
+			p++;
+		is_password = kwend - kw == 8 && strncasecmp(raw + kw, "password", 8) == 0;
+		/* After "password =" libpq's reading (the next word is the password) is the one to mask. */
+		if (empty_values && p > after_eq && !is_password) {
+			size_t w = p;
+
+			while (raw[w] != '\0' && !isspace((unsigned char)raw[w]) && raw[w] != '=')
+				w++;
+			if (raw[w] == '=')
+				continue;
 		}
-		s++;
-		{
-			const char *after_eq = s;
-
-			while (isspace((unsigned char)*s))
-				s++;
-			/*
-			 * "dbname= password=x": libpq would take "password=x" as dbname's
-			 * value, but the user meant an empty value and a password. Treat it
-			 * that way, so that the password is masked. Not after "password=":
-			 * there libpq's reading (the next word is the password) is the one
-			 * to mask.
-			 */
-			int is_password = (size_t)(kwend - kw) == 8 && strncasecmp(kw, "password", 8) == 0;
-
-			if (s > after_eq && !is_password) {
-				const char *w = s;
-
-				while (*w != '\0' && !isspace((unsigned char)*w) && *w != '=')
-					w++;
-				if (*w == '=') {
-					strata_buf_append(out, kw, (size_t)(after_eq - kw));
-					continue;
-				}
+		v = p;
+		if (raw[p] == '\'') {
+			p++;
+			while (raw[p] != '\0' && raw[p] != '\'') {
+				if (raw[p] == '\\' && raw[p + 1] != '\0')
+					p++;
+				p++;
 			}
-		}
-		strata_buf_append(out, kw, (size_t)(s - kw));
-		v = s;
-		if (*s == '\'') {
-			s++;
-			while (*s != '\0' && *s != '\'') {
-				if (*s == '\\' && s[1] != '\0')
-					s++;
-				s++;
-			}
-			if (*s == '\'')
-				s++;
+			if (raw[p] == '\'')
+				p++;
 		} else {
-			/* Unquoted values may escape a blank with a backslash, as in libpq. */
-			while (*s != '\0' && !isspace((unsigned char)*s)) {
-				if (*s == '\\' && s[1] != '\0')
-					s++;
-				s++;
+			while (raw[p] != '\0' && !isspace((unsigned char)raw[p])) {
+				if (raw[p] == '\\' && raw[p + 1] != '\0')
+					p++;
+				p++;
 			}
 		}
-		if ((size_t)(kwend - kw) == 8 && strncasecmp(kw, "password", 8) == 0)
-			put_mask(out, v, (size_t)(s - v));
-		else
-			strata_buf_append(out, v, (size_t)(s - v));
+		if (is_password)
+			mark(hide, slot, v, p);
 	}
+}
+
+static void mask_keywords(strata_buf *out, const char *raw)
+{
+	size_t n = strlen(raw);
+	unsigned char *hide = st_calloc(2 * (n + 1), 1);
+
+	if (hide == NULL) {
+		/* No memory to mark: hide all of it rather than risk a leak. */
+		put_mask(out, raw, n);
+		return;
+	}
+	mark_keywords(hide, hide + n + 1, raw, 0);
+	mark_keywords(hide, hide + n + 1, raw, 1);
+	emit(out, raw, n, hide, hide + n + 1);
+	st_free(hide);
 }
 
 int strata_conninfo_mask(strata_buf *out, const char *raw)

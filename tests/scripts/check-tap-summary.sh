@@ -6,7 +6,7 @@ set -u
 bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..5"
+echo "1..6"
 
 printf '%s\n' \
 	'{"name":"x","result":"FAIL","returncode":1,"stdout":"1..3\nok 1 - a\nnot ok 2 # SKIP b\nnot ok 3 - c\n"}' \
@@ -29,3 +29,7 @@ echo "$out" | grep -q 'y: 1 of 2 planned results missing' && echo "$out" | grep 
 printf '%s\n' '{"name":"a","result":"OK","stdout":"1..2\nok 1\nok 2\n"}' > "$tmp/clean.json"
 out=$("$bin" "$tmp/clean.json"); rc=$?
 [ "$out" = "2 passed, 0 failed" ] && [ $rc -eq 0 ] && echo "ok 5 - a clean run exits 0" || echo "not ok 5 - a clean run exits 0 (got '$out', $rc)"
+
+printf '%s\n' '{"name":"f","result":"OK","returncode":0,"stdout":"1..1\nok 1 - fuzz\n"}' > "$tmp/second.json"
+out=$("$bin" "$tmp/clean.json" "$tmp/second.json"); rc=$?
+[ "$out" = "3 passed, 0 failed" ] && [ $rc -eq 0 ] && echo "ok 6 - sums several logs" || echo "not ok 6 - sums several logs (got '$out', $rc)"
