@@ -469,7 +469,7 @@ static void say_root_once(strata_cluster *c)
 			c->os_user);
 }
 
-static int up_locked(strata_cluster_action *action, strata_cluster *c, strata_error *err)
+static int up_locked(strata_cluster *c, strata_cluster_action *action, strata_error *err)
 {
 	st_pidfile pf;
 	strata_cluster_state state = st_cluster_detect(c, &pf);
@@ -522,31 +522,51 @@ static int up_locked(strata_cluster_action *action, strata_cluster *c, strata_er
 	return rc;
 }
 
-int strata_cluster_up(strata_cluster_action *out, strata_cluster *c, strata_error *err)
+/* What a locked operation does while it holds the folder's lock. */
+typedef int (*locked_fn)(strata_cluster *c, strata_cluster_action *action, strata_error *err);
+
+/*
+ * Runs fn holding the cluster folder's lock. create: make the folder first
+ * (up, reset); otherwise a missing folder means there is nothing to do.
+ */
+static int with_lock(strata_cluster *c, int create, locked_fn fn, strata_cluster_action *action,
+	strata_error *err)
 {
-	strata_cluster_action action = STRATA_CLUSTER_ALREADY_RUNNING;
 	int rc;
 
-	rc = st_mkdir_p(c->dir, 0755, err);
-	if (rc != 0)
-		return rc;
+	if (create) {
+		rc = st_mkdir_p(c->dir, 0755, err);
+		if (rc != 0)
+			return rc;
+	} else if (!st_is_dir(c->dir)) {
+		return 0;
+	}
 	rc = st_cluster_lock(c, err);
 	if (rc != 0)
 		return rc;
-	rc = up_locked(&action, c, err);
+	rc = fn(c, action, err);
 	st_cluster_unlock(c);
+	return rc;
+}
+
+int strata_cluster_up(strata_cluster_action *out, strata_cluster *c, strata_error *err)
+{
+	strata_cluster_action action = STRATA_CLUSTER_ALREADY_RUNNING;
+	int rc = with_lock(c, 1, up_locked, &action, err);
+
 	if (out != NULL)
 		*out = action;
 	return rc;
 }
 
-static int down_locked(strata_cluster *c, strata_error *err)
+static int down_locked(strata_cluster *c, strata_cluster_action *action, strata_error *err)
 {
 	strata_buf errout = STRATA_BUF_INIT;
 	st_pidfile pf;
 	strata_cluster_state state = st_cluster_detect(c, &pf);
 	int status = -1, rc = 0;
 
+	ST_UNUSED(action);
 	if (state == STRATA_CLUSTER_ABSENT)
 		return 0;
 	if (state == STRATA_CLUSTER_RUNNING) {
@@ -570,16 +590,7 @@ static int down_locked(strata_cluster *c, strata_error *err)
 
 int strata_cluster_down(strata_cluster *c, strata_error *err)
 {
-	int rc;
-
-	if (!st_is_dir(c->dir))
-		return 0;
-	rc = st_cluster_lock(c, err);
-	if (rc != 0)
-		return rc;
-	rc = down_locked(c, err);
-	st_cluster_unlock(c);
-	return rc;
+	return with_lock(c, 0, down_locked, NULL, err);
 }
 
 /* Removes path unless it is missing; a relocated folder's parent goes too when empty. */
@@ -602,29 +613,6 @@ static int remove_owned(const char *path, const char *inside, strata_error *err)
 	return rc;
 }
 
-static int destroy_locked(strata_cluster *c, strata_error *err)
-{
-	strata_buf inside = STRATA_BUF_INIT;
-	int rc;
-
-	strata_buf_printf(&inside, "%s/", c->dir);
-	rc = down_locked(c, err);
-	if (rc == 0)
-		rc = remove_owned(c->data_dir, strata_buf_cstr(&inside), err);
-	if (rc == 0)
-		rc = remove_owned(c->log_dir, strata_buf_cstr(&inside), err);
-	if (rc == 0)
-		rc = remove_owned(c->sock_dir, strata_buf_cstr(&inside), err);
-	if (rc == 0 && unlink(c->pgpass_file) != 0 && errno != ENOENT)
-		rc = strata_error_set(err, STRATA_EIO, "cannot remove '%s': %s", c->pgpass_file,
-			strerror(errno));
-	if (rc == 0 && unlink(c->conf_file) != 0 && errno != ENOENT)
-		rc = strata_error_set(err, STRATA_EIO, "cannot remove '%s': %s", c->conf_file,
-			strerror(errno));
-	strata_buf_release(&inside);
-	return rc;
-}
-
 /* Back to the default paths of a fresh cluster (a relocation is decided again). */
 static int forget_paths(strata_cluster *c, strata_error *err)
 {
@@ -642,38 +630,47 @@ static int forget_paths(strata_cluster *c, strata_error *err)
 	return 0;
 }
 
-int strata_cluster_destroy(strata_cluster *c, strata_error *err)
+/* Everything the cluster owns goes; the handle is back to a fresh cluster's paths. */
+static int destroy_locked(strata_cluster *c, strata_cluster_action *action, strata_error *err)
 {
+	strata_buf inside = STRATA_BUF_INIT;
 	int rc;
 
-	if (!st_is_dir(c->dir))
-		return 0;
-	rc = st_cluster_lock(c, err);
-	if (rc != 0)
-		return rc;
-	rc = destroy_locked(c, err);
+	strata_buf_printf(&inside, "%s/", c->dir);
+	rc = down_locked(c, action, err);
+	if (rc == 0)
+		rc = remove_owned(c->data_dir, strata_buf_cstr(&inside), err);
+	if (rc == 0)
+		rc = remove_owned(c->log_dir, strata_buf_cstr(&inside), err);
+	if (rc == 0)
+		rc = remove_owned(c->sock_dir, strata_buf_cstr(&inside), err);
+	if (rc == 0 && unlink(c->pgpass_file) != 0 && errno != ENOENT)
+		rc = strata_error_set(err, STRATA_EIO, "cannot remove '%s': %s", c->pgpass_file,
+			strerror(errno));
+	if (rc == 0 && unlink(c->conf_file) != 0 && errno != ENOENT)
+		rc = strata_error_set(err, STRATA_EIO, "cannot remove '%s': %s", c->conf_file,
+			strerror(errno));
 	if (rc == 0)
 		rc = forget_paths(c, err);
-	st_cluster_unlock(c);
+	strata_buf_release(&inside);
 	return rc;
+}
+
+int strata_cluster_destroy(strata_cluster *c, strata_error *err)
+{
+	return with_lock(c, 0, destroy_locked, NULL, err);
+}
+
+static int reset_locked(strata_cluster *c, strata_cluster_action *action, strata_error *err)
+{
+	int rc = destroy_locked(c, action, err);
+
+	return rc == 0 ? up_locked(c, action, err) : rc;
 }
 
 int strata_cluster_reset(strata_cluster *c, strata_error *err)
 {
 	strata_cluster_action action;
-	int rc;
 
-	rc = st_mkdir_p(c->dir, 0755, err);
-	if (rc != 0)
-		return rc;
-	rc = st_cluster_lock(c, err);
-	if (rc != 0)
-		return rc;
-	rc = destroy_locked(c, err);
-	if (rc == 0)
-		rc = forget_paths(c, err);
-	if (rc == 0)
-		rc = up_locked(&action, c, err);
-	st_cluster_unlock(c);
-	return rc;
+	return with_lock(c, 1, reset_locked, &action, err);
 }

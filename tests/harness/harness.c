@@ -136,6 +136,34 @@ char *th_db_create(const char *prefix)
 	return url;
 }
 
+int th_db_setup(void **state)
+{
+	*state = th_db_create("t");
+	return *state == NULL ? -1 : 0;
+}
+
+int th_db_teardown(void **state)
+{
+	th_db_drop(*state);
+	free(*state);
+	*state = NULL;
+	return 0;
+}
+
+void th_sleep_ms(long ms)
+{
+	st_sleep_ms(ms);
+}
+
+strata_conninfo *th_parse(const char *url)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_conninfo *ci = NULL;
+
+	th_ok(strata_conninfo_parse(&ci, url, STRATA_CONN_SOURCE_EXPLICIT, &err), &err);
+	return ci;
+}
+
 void th_db_drop(const char *url)
 {
 	strata_conn *c, *admin;

@@ -35,6 +35,19 @@ char *th_db_create(const char *prefix);
 /* Drops a database made by th_db_create, closing any session in it. */
 void th_db_drop(const char *url);
 
+/*
+ * cmocka setup and teardown giving each test a fresh database: *state is its
+ * URL (named after the test program), dropped and freed afterwards.
+ */
+int th_db_setup(void **state);
+int th_db_teardown(void **state);
+
+/* Sleeps ms milliseconds (only to order events, never to measure). */
+void th_sleep_ms(long ms);
+
+/* Parses url or fails the test. */
+strata_conninfo *th_parse(const char *url);
+
 /* Connects to url or fails the test. */
 strata_conn *th_connect(const char *url);
 /* Runs sql or fails the test, showing the server's message. */

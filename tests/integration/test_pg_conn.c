@@ -28,22 +28,6 @@
 
 /* ---- helpers ---- */
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static int db_setup(void **state)
-{
-	*state = th_db_create("conn");
-	return *state == NULL ? -1 : 0;
-}
-
 static void env_restore(void);
 
 /* Also undoes what a test changed globally, in case it failed half-way. */
@@ -56,19 +40,10 @@ static int db_teardown(void **state)
 	return 0;
 }
 
-static strata_conninfo *parse_or_fail(const char *url)
-{
-	strata_error err = STRATA_ERROR_INIT;
-	strata_conninfo *ci = NULL;
-
-	th_ok(strata_conninfo_parse(&ci, url, STRATA_CONN_SOURCE_EXPLICIT, &err), &err);
-	return ci;
-}
-
 /* Connecting to url is expected to fail: returns the code, err filled. */
 static int open_expect_failure(const char *url, int timeout_ms, strata_error *err)
 {
-	strata_conninfo *ci = parse_or_fail(url);
+	strata_conninfo *ci = th_parse(url);
 	strata_conn *c = NULL;
 	int rc;
 
@@ -213,7 +188,7 @@ static void env_clear_all(void)
 static void application_name_names_version_and_command(void **state)
 {
 	strata_error err = STRATA_ERROR_INIT;
-	strata_conninfo *ci = parse_or_fail(*state);
+	strata_conninfo *ci = th_parse(*state);
 	strata_conn *c = NULL;
 	char expected[256];
 	char *v;
@@ -237,7 +212,7 @@ static void application_name_in_url_is_kept(void **state)
 	char *v;
 
 	snprintf(url, sizeof(url), "%s&application_name=my_own_app", (const char *)*state);
-	ci = parse_or_fail(url);
+	ci = th_parse(url);
 	assert_int_equal(strata_conninfo_set_command(ci, "conn-test"), 0);
 	th_ok(strata_conn_open(&c, ci, &err), &err);
 	v = th_value(c, "SHOW application_name");
@@ -532,7 +507,7 @@ static void *cancel_when_running(void *arg)
 		job->saw_running = v != NULL && strcmp(v, "1") == 0;
 		strata_free(v);
 		if (!job->saw_running)
-			sleep_ms(20);
+			th_sleep_ms(20);
 	}
 	if (job->saw_running)
 		job->cancel_rc = strata_conn_cancel(job->target, &job->err);
@@ -622,7 +597,7 @@ static void *terminate_when_running(void *arg)
 		strata_free(v);
 		v = NULL;
 		if (!job->saw_running)
-			sleep_ms(20);
+			th_sleep_ms(20);
 	}
 	if (job->saw_running)
 		job->rc = strata_conn_query_value(&v, killer, "SELECT pg_terminate_backend($1::int)", 1,
@@ -670,7 +645,7 @@ static void wrong_password_over_tcp(void **state)
 
 	snprintf(url, sizeof(url), "host=127.0.0.1 port=%d user=postgres dbname=%s password=%s",
 		cluster_tcp_port(), dbname, secret);
-	ci = parse_or_fail(url);
+	ci = th_parse(url);
 	assert_null(strstr(strata_conninfo_display(ci), secret));
 	assert_int_equal(strata_conn_open(&c, ci, &err), STRATA_ECONNECT);
 	assert_null(c);
@@ -720,7 +695,7 @@ static void password_file_connects_over_tcp(void **state)
 	assert_int_equal(open_expect_failure(url, 0, &err), STRATA_ECONNECT);
 	assert_string_equal(err.sqlstate, "28P01");
 
-	ci = parse_or_fail(url);
+	ci = th_parse(url);
 	th_ok(strata_conninfo_set_password_file(ci, pwfile, &err), &err);
 	th_ok(strata_conn_open(&c, ci, &err), &err);
 	v = th_value(c, "SELECT host(inet_server_addr()) || ' ' || current_database()");
@@ -733,7 +708,7 @@ static void password_file_connects_over_tcp(void **state)
 	/* The file overrides a (wrong) password inside the URL. */
 	snprintf(url, sizeof(url), "postgresql://postgres:not-the-password@127.0.0.1:%d/%s",
 		cluster_tcp_port(), dbname);
-	ci = parse_or_fail(url);
+	ci = th_parse(url);
 	th_ok(strata_conninfo_set_password_file(ci, pwfile, &err), &err);
 	th_ok(strata_conn_open(&c, ci, &err), &err);
 	strata_conn_close(c);
@@ -971,7 +946,7 @@ static void server_notices_reach_the_log_sink(void **state)
 	strata_conn_close(c);
 }
 
-#define DB_TEST(f) cmocka_unit_test_setup_teardown(f, db_setup, db_teardown)
+#define DB_TEST(f) cmocka_unit_test_setup_teardown(f, th_db_setup, db_teardown)
 
 int main(void)
 {

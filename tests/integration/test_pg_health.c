@@ -16,32 +16,10 @@
 
 #include "harness.h"
 
-static int db_setup(void **state)
-{
-	*state = th_db_create("health");
-	return *state == NULL ? -1 : 0;
-}
-
-static int db_teardown(void **state)
-{
-	th_db_drop(*state);
-	free(*state);
-	return 0;
-}
-
-static strata_conninfo *parse_or_fail(const char *url)
-{
-	strata_error err = STRATA_ERROR_INIT;
-	strata_conninfo *ci = NULL;
-
-	th_ok(strata_conninfo_parse(&ci, url, STRATA_CONN_SOURCE_EXPLICIT, &err), &err);
-	return ci;
-}
-
 static void check_or_fail(strata_health *h, const char *url, int rounds)
 {
 	strata_error err = STRATA_ERROR_INIT;
-	strata_conninfo *ci = parse_or_fail(url);
+	strata_conninfo *ci = th_parse(url);
 
 	th_ok(strata_health_check(h, ci, NULL, rounds, &err), &err);
 	strata_conninfo_free(ci);
@@ -147,7 +125,7 @@ static void refused_port_is_econnect(void **state)
 	close(fd);
 	snprintf(url, sizeof(url), "postgresql://postgres@127.0.0.1:%d/postgres",
 		ntohs(addr.sin_port));
-	ci = parse_or_fail(url);
+	ci = th_parse(url);
 	memset(&h, 0x5a, sizeof(h));
 	assert_int_equal(strata_health_check(&h, ci, NULL, 3, &err), STRATA_ECONNECT);
 	assert_int_equal(err.code, STRATA_ECONNECT);
@@ -158,7 +136,7 @@ static void refused_port_is_econnect(void **state)
 	strata_conninfo_free(ci);
 }
 
-#define DB_TEST(f) cmocka_unit_test_setup_teardown(f, db_setup, db_teardown)
+#define DB_TEST(f) cmocka_unit_test_setup_teardown(f, th_db_setup, th_db_teardown)
 
 int main(void)
 {

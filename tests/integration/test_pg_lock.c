@@ -21,29 +21,6 @@
 
 #define HOLDER_COMMAND "lock-holder-a"
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static int db_setup(void **state)
-{
-	*state = th_db_create("lock");
-	return *state == NULL ? -1 : 0;
-}
-
-static int db_teardown(void **state)
-{
-	th_db_drop(*state);
-	free(*state);
-	return 0;
-}
-
 /* A session whose application_name carries command. */
 static strata_conn *connect_as(const char *url, const char *command)
 {
@@ -266,8 +243,8 @@ static void *release_later(void *arg)
 	int i;
 
 	for (i = 0; i < 3000 && !atomic_load(&job->waiting); i++)
-		sleep_ms(10);
-	sleep_ms(300);
+		th_sleep_ms(10);
+	th_sleep_ms(300);
 	atomic_store(&job->releasing, 1);
 	job->rc = strata_lock_release(job->holder, job->key, &job->err);
 	return NULL;
@@ -323,7 +300,7 @@ static void different_keys_are_independent(void **state)
 	strata_conn_close(b);
 }
 
-#define DB_TEST(f) cmocka_unit_test_setup_teardown(f, db_setup, db_teardown)
+#define DB_TEST(f) cmocka_unit_test_setup_teardown(f, th_db_setup, th_db_teardown)
 
 int main(void)
 {

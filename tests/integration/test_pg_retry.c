@@ -17,16 +17,6 @@
 
 #include "harness.h"
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static int db_setup(void **state)
 {
 	strata_conn *c;
@@ -37,13 +27,6 @@ static int db_setup(void **state)
 		"INSERT INTO t VALUES (1, 0), (2, 0)");
 	strata_conn_close(c);
 	*state = url;
-	return 0;
-}
-
-static int db_teardown(void **state)
-{
-	th_db_drop(*state);
-	free(*state);
 	return 0;
 }
 
@@ -147,8 +130,8 @@ static void *commit_after_first_retry(void *arg)
 	int i;
 
 	for (i = 0; i < 6000 && atomic_load(&job->log->retries) == 0; i++)
-		sleep_ms(10);
-	sleep_ms(300);
+		th_sleep_ms(10);
+	th_sleep_ms(300);
 	job->rc = strata_conn_exec(job->c, "COMMIT", &job->err);
 	return NULL;
 }
@@ -430,7 +413,7 @@ static void gives_up_after_max_attempts(void **state)
 	strata_conn_close(b);
 }
 
-#define DB_TEST(f) cmocka_unit_test_setup_teardown(f, db_setup, db_teardown)
+#define DB_TEST(f) cmocka_unit_test_setup_teardown(f, db_setup, th_db_teardown)
 
 int main(void)
 {

@@ -27,13 +27,6 @@ static int db_setup(void **state)
 	return 0;
 }
 
-static int db_teardown(void **state)
-{
-	th_db_drop(*state);
-	free(*state);
-	return 0;
-}
-
 /* The item names in order, comma-separated, as another session sees them. */
 static char *items_seen_by(strata_conn *c)
 {
@@ -523,7 +516,7 @@ static void serialization_conflict_is_40001(void **state)
 	strata_conn_close(b);
 }
 
-#define DB_TEST(f) cmocka_unit_test_setup_teardown(f, db_setup, db_teardown)
+#define DB_TEST(f) cmocka_unit_test_setup_teardown(f, db_setup, th_db_teardown)
 
 int main(void)
 {
