@@ -169,13 +169,15 @@ int main(int argc, char **argv)
 
 	idx = cli_command_index(&ctx, argc, argv);
 	for (i = 1; i < idx; i++) {
-		if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+		if (strcmp(argv[i], "--version") == 0) {
 			char *vargv[] = { "version", NULL };
+
 			memset(&ctx, 0, sizeof(ctx));
 			ctx.log_format = -1;
 			/* Honour --format given alongside --version. */
 			rc = cli_parse(&ctx, NULL, i, argv, &args, &nargs, "");
-			cli_setup_logging(&ctx);
+			if (rc != 0)
+				return rc;
 			return cmd_version(&ctx, 1, vargv);
 		}
 	}

@@ -163,7 +163,7 @@ static void close_container(strata_json *w, char kind)
 {
 	int had_members;
 
-	if (w->depth == 0 || w->kind[w->depth - 1] != kind || w->want_value) {
+	if (w->depth == 0 || w->kind[w->depth - 1] != (unsigned char)kind || w->want_value) {
 		misuse(w);
 		return;
 	}

@@ -35,7 +35,7 @@ static void say(strata_cluster *c, const char *fmt, ...)
 	strata_buf_release(&msg);
 }
 
-/* The last lines of the server log that say what went wrong. */
+/* The line of the server log that says why it stopped: the last FATAL (or PANIC). */
 static void log_tail(strata_buf *out, const char *log_file)
 {
 	strata_buf content = STRATA_BUF_INIT;
@@ -100,12 +100,6 @@ static int resolve_binaries(strata_cluster *c, strata_error *err)
 	return rc;
 }
 
-/*
- * Where data, socket and log go for a new cluster. When root runs strata and
- * the server's user cannot traverse into the cluster folder, the data moves
- * to /var/lib/strata/clusters/<hash>; a socket path past the kernel's
- * 107-byte limit moves to /tmp/strata-<hash>.
- */
 static int set_joined(char **field, const char *a, const char *b)
 {
 	strata_buf p = STRATA_BUF_INIT;
@@ -117,6 +111,12 @@ static int set_joined(char **field, const char *a, const char *b)
 	return rc;
 }
 
+/*
+ * Where data, socket and log go for a new cluster. When root runs strata and
+ * the server's user cannot traverse into the cluster folder, the data moves
+ * to /var/lib/strata/clusters/<hash>; a socket path past the kernel's
+ * 107-byte limit moves to /tmp/strata-<hash>.
+ */
 static int plan_paths(strata_cluster *c, strata_error *err)
 {
 	char hash[2 * ST_SHA256_LEN + 1];
@@ -159,6 +159,7 @@ oom:
 /* Keeps .strata/ out of version control. */
 static void ignore_in_git(const char *dir)
 {
+	static const char gitignore[] = "# Local state of strata (the dev cluster); never commit it.\n*\n";
 	strata_buf parent = STRATA_BUF_INIT, path = STRATA_BUF_INIT;
 	const char *slash = strrchr(dir, '/');
 
@@ -167,8 +168,7 @@ static void ignore_in_git(const char *dir)
 		if (st_str_ends_with(strata_buf_cstr(&parent), "/.strata")) {
 			st_path_join(&path, strata_buf_cstr(&parent), ".gitignore");
 			if (!strata_buf_failed(&path) && !st_path_exists(strata_buf_cstr(&path)))
-				st_file_write_atomic(strata_buf_cstr(&path),
-					"# Local state of strata (the dev cluster); never commit it.\n*\n", 62, 0644,
+				st_file_write_atomic(strata_buf_cstr(&path), gitignore, sizeof(gitignore) - 1, 0644,
 					NULL);
 		}
 	}
@@ -223,7 +223,7 @@ static int create_cluster(strata_cluster *c, strata_error *err)
 	unsigned char raw[24];
 	char password[2 * sizeof(raw) + 1];
 	strata_buf initdb = STRATA_BUF_INIT, pwfile = STRATA_BUF_INIT, pwopt = STRATA_BUF_INIT;
-	strata_buf locale = STRATA_BUF_INIT;
+	strata_buf locale = STRATA_BUF_INIT, staging = STRATA_BUF_INIT;
 	strata_buf out = STRATA_BUF_INIT, errout = STRATA_BUF_INIT, text = STRATA_BUF_INIT;
 	const char *argv[16];
 	int n = 0, status = -1, rc;
@@ -241,14 +241,20 @@ static int create_cluster(strata_cluster *c, strata_error *err)
 	rc = resolve_binaries(c, err);
 	if (rc != 0)
 		goto done;
-	if (st_is_dir(c->data_dir)) {
-		/* A data folder without PG_VERSION: a half-made cluster from an interrupted up. */
-		rc = st_rmtree(c->data_dir, err);
-		if (rc != 0)
-			goto done;
+	/*
+	 * initdb fills <data>.initdb, renamed to <data> only once complete, so
+	 * that an interrupted up never leaves a data folder that looks real.
+	 */
+	strata_buf_printf(&staging, "%s.initdb", c->data_dir);
+	if (strata_buf_failed(&staging)) {
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		goto done;
 	}
+	if ((rc = st_rmtree(strata_buf_cstr(&staging), err)) != 0 ||
+		(rc = st_rmtree(c->data_dir, err)) != 0)
+		goto done;
 	say(c, "creating a PostgreSQL %d cluster in '%s'", c->pg_major, c->dir);
-	if ((rc = st_cluster_mkdir_server(c, c->data_dir, err)) != 0 ||
+	if ((rc = st_cluster_mkdir_server(c, strata_buf_cstr(&staging), err)) != 0 ||
 		(rc = st_cluster_mkdir_server(c, c->log_dir, err)) != 0 ||
 		(rc = st_cluster_mkdir_server(c, c->sock_dir, err)) != 0)
 		goto done;
@@ -267,7 +273,7 @@ static int create_cluster(strata_cluster *c, strata_error *err)
 	strata_buf_printf(&pwopt, "--pwfile=%s", strata_buf_cstr(&pwfile));
 	argv[n++] = strata_buf_cstr(&initdb);
 	argv[n++] = "-D";
-	argv[n++] = c->data_dir;
+	argv[n++] = strata_buf_cstr(&staging);
 	argv[n++] = "--username=postgres";
 	argv[n++] = "--encoding=UTF8";
 	strata_buf_printf(&locale, "--locale=%s", initdb_locale());
@@ -292,9 +298,14 @@ static int create_cluster(strata_cluster *c, strata_error *err)
 	}
 	if (rc != 0)
 		goto done;
-	rc = append_include(c->data_dir, err);
+	rc = append_include(strata_buf_cstr(&staging), err);
 	if (rc != 0)
 		goto done;
+	if (rename(strata_buf_cstr(&staging), c->data_dir) != 0) {
+		rc = strata_error_set(err, STRATA_EIO, "cannot rename '%s' to '%s': %s",
+			strata_buf_cstr(&staging), c->data_dir, strerror(errno));
+		goto done;
+	}
 
 	/* The password only ever lives in this 0600 libpq password file. */
 	strata_buf_clear(&text);
@@ -312,6 +323,7 @@ done:
 	strata_buf_release(&pwfile);
 	strata_buf_release(&pwopt);
 	strata_buf_release(&locale);
+	strata_buf_release(&staging);
 	strata_buf_release(&out);
 	strata_buf_release(&errout);
 	strata_buf_release(&text);
@@ -494,8 +506,11 @@ static int up_locked(strata_cluster *c, strata_cluster_action *action, strata_er
 		*action = STRATA_CLUSTER_CREATED;
 		break;
 	case STRATA_CLUSTER_STALE:
-		say(c, "the server was not shut down cleanly (postmaster.pid names PID %d, which is gone): recovering",
-			pf.pid);
+		if (pf.pid > 0)
+			say(c, "the server was not shut down cleanly (postmaster.pid names PID %d, which no longer runs it): recovering",
+				pf.pid);
+		else
+			say(c, "the server was not shut down cleanly (its postmaster.pid is empty or damaged): recovering");
 		rc = st_cluster_server_user(c, 1, err);
 		if (rc == 0)
 			rc = clear_remains(c, err);
@@ -638,6 +653,14 @@ static int destroy_locked(strata_cluster *c, strata_cluster_action *action, stra
 
 	strata_buf_printf(&inside, "%s/", c->dir);
 	rc = down_locked(c, action, err);
+	if (rc == 0) {
+		/* What an interrupted creation left (see create_cluster). */
+		strata_buf staging = STRATA_BUF_INIT;
+
+		strata_buf_printf(&staging, "%s.initdb", c->data_dir);
+		rc = st_rmtree(strata_buf_cstr(&staging), err);
+		strata_buf_release(&staging);
+	}
 	if (rc == 0)
 		rc = remove_owned(c->data_dir, strata_buf_cstr(&inside), err);
 	if (rc == 0)

@@ -360,6 +360,24 @@ static void unreachable_folder_relocates_data_when_root(void **state)
 	assert_int_equal(chmod(f->root, 0755), 0);
 }
 
+static void an_interrupted_creation_is_redone(void **state)
+{
+	fixture *f = *state;
+	strata_error err = STRATA_ERROR_INIT;
+	char staging[1024], version[1100];
+
+	/* What a Ctrl-C during initdb leaves: a staging folder that already has PG_VERSION. */
+	snprintf(staging, sizeof(staging), "%s/data.initdb", f->dir);
+	th_ok(st_mkdir_p(f->dir, 0755, &err), &err);
+	th_ok(st_mkdir_p(staging, 0700, &err), &err);
+	snprintf(version, sizeof(version), "%s/PG_VERSION", staging);
+	th_write_file(version, "15\n", 0600);
+	assert_int_equal(status_of(f->c).state, STRATA_CLUSTER_ABSENT);
+	assert_int_equal(up(f->c), STRATA_CLUSTER_CREATED);
+	assert_int_equal(access(staging, F_OK), -1);
+	assert_int_equal(status_of(f->c).state, STRATA_CLUSTER_RUNNING);
+}
+
 static void destroy_removes_what_the_cluster_owns(void **state)
 {
 	fixture *f = *state;
@@ -426,6 +444,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unreachable_folder_relocates_data_when_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(long_paths_move_the_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(destroy_removes_what_the_cluster_owns, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_interrupted_creation_is_redone, setup, teardown),
 	};
 
 	th_init();
