@@ -13,6 +13,8 @@
 #include "harness.h"
 #include "run.h"
 
+#include "base/base.h"
+
 typedef struct dbs {
 	char *a;     /* socket URL of database A */
 	char *b;     /* and of B */
@@ -199,6 +201,91 @@ static void precedence_of_database_sources(void **state)
 	strata_free(port);
 }
 
+static void quiet_verbose_and_json_logs(void **state)
+{
+	dbs *d = *state;
+	const char *const env[] = { CLI_CLEAN_ENV, NULL };
+	const char *const quiet[] = { "doctor", "--quiet", "--database-url", d->a, NULL };
+	const char *const verbose[] = { "doctor", "-vv", "--database-url", d->a, NULL };
+	const char *const json[] = { "doctor", "-vv", "--format", "json", "--database-url", d->a, NULL };
+	cli_result r;
+	const char *p;
+	int lines = 0;
+
+	cli_run(&r, NULL, env, quiet);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(strata_buf_cstr(&r.err), "");
+	cli_result_free(&r);
+
+	/* -vv adds debug lines on stderr, the report stays on stdout. */
+	cli_run(&r, NULL, env, verbose);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "strata: debug: connected to"));
+	assert_null(strstr(strata_buf_cstr(&r.out), "debug"));
+	cli_result_free(&r);
+
+	/* With --format json every stderr line is a JSON object too. */
+	cli_run(&r, NULL, env, json);
+	assert_int_equal(r.status, 0);
+	for (p = strata_buf_cstr(&r.err); *p != '\0'; lines++) {
+		const char *nl = strchr(p, '\n');
+		json_error_t jerr;
+		json_t *rec;
+
+		assert_non_null(nl);
+		rec = json_loadb(p, (size_t)(nl - p), 0, &jerr);
+		if (rec == NULL)
+			fail_msg("stderr line is not JSON: %.*s", (int)(nl - p), p);
+		assert_string_equal(json_string_value(json_object_get(rec, "level")), "debug");
+		json_decref(rec);
+		p = nl + 1;
+	}
+	assert_true(lines > 0);
+	cli_result_free(&r);
+}
+
+/* Runs strata under a pseudo-terminal (script(1)), so that colour is possible. */
+static void run_on_tty(cli_result *r, const char *extra_env, const char *flags, const char *url)
+{
+	char cmd[2048], sh[2200];
+	const char *const argv_env[] = { CLI_CLEAN_ENV, NULL };
+	strata_error err = STRATA_ERROR_INIT;
+	const char *argv[] = { "/usr/bin/script", "-qec", sh, "/dev/null", NULL };
+	st_proc_opts po;
+
+	snprintf(cmd, sizeof(cmd), "%s doctor %s --database-url '%s'", getenv("STRATA_BIN"), flags, url);
+	snprintf(sh, sizeof(sh), "%s %s", extra_env, cmd);
+	memset(r, 0, sizeof(*r));
+	memset(&po, 0, sizeof(po));
+	po.argv = argv;
+	po.env = argv_env;
+	po.timeout_ms = 60000;
+	po.out = &r->out;
+	po.errout = &r->err;
+	th_ok(st_proc_run(&r->status, &po, &err), &err);
+	strata_buf_append(&r->out, "", 0);
+}
+
+static void colour_only_on_a_terminal_and_never_with_no_color(void **state)
+{
+	dbs *d = *state;
+	cli_result r;
+
+	run_on_tty(&r, "env", "", d->a);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "\033[32mok"));
+	cli_result_free(&r);
+	run_on_tty(&r, "env NO_COLOR=1", "", d->a);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(strata_buf_cstr(&r.out), "\033["));
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "ok    connection"));
+	cli_result_free(&r);
+	run_on_tty(&r, "env", "--no-color", d->a);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(strata_buf_cstr(&r.out), "\033["));
+	cli_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +293,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(json_report_has_every_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_failed_check_exits_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(precedence_of_database_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(quiet_verbose_and_json_logs, setup, teardown),
+		cmocka_unit_test_setup_teardown(colour_only_on_a_terminal_and_never_with_no_color, setup, teardown),
 	};
 
 	th_init();

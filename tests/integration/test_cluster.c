@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,6 +361,52 @@ static void unreachable_folder_relocates_data_when_root(void **state)
 	assert_int_equal(chmod(f->root, 0755), 0);
 }
 
+static void a_missing_server_user_is_created_when_root(void **state)
+{
+	fixture *f = *state;
+	strata_cluster_options opts = STRATA_CLUSTER_OPTIONS_INIT;
+	strata_error err = STRATA_ERROR_INIT;
+	strata_cluster *c = NULL;
+	char user[32], cmd[96];
+	struct passwd *pw;
+	char *who;
+	int ok;
+
+	if (geteuid() != 0) {
+		/* Creating OS users needs root; CI runs as root, so this runs there. */
+		skip();
+	}
+	snprintf(user, sizeof(user), "strata_t%ld", (long)getpid());
+	assert_null(getpwnam(user));
+	opts.dir = f->dir;
+	opts.ephemeral = 1;
+	opts.os_user = user;
+	opts.notify = record_notice;
+	opts.notify_ud = f;
+	th_ok(strata_cluster_open(&c, &opts, &err), &err);
+	th_ok(strata_cluster_up(NULL, c, &err), &err);
+	pw = getpwnam(user);
+	ok = pw != NULL;
+	/* The server really runs as that user, and owns the data. */
+	if (ok) {
+		struct stat data, proc;
+		char procdir[64];
+
+		snprintf(procdir, sizeof(procdir), "/proc/%d", (int)postmaster_pid(c));
+		ok = stat(strata_cluster_data_dir(c), &data) == 0 && data.st_uid == pw->pw_uid &&
+			stat(procdir, &proc) == 0 && proc.st_uid == pw->pw_uid;
+	}
+	who = query_one(strata_cluster_socket_url(c), "SELECT current_user");
+	/* Clean up before asserting, so that a failure leaves no user or server behind. */
+	th_ok(strata_cluster_destroy(c, &err), &err);
+	strata_cluster_free(c);
+	snprintf(cmd, sizeof(cmd), "userdel %s", user);
+	assert_int_equal(system(cmd), 0);
+	assert_true(ok);
+	assert_string_equal(who, "postgres");
+	strata_free(who);
+}
+
 static void an_interrupted_creation_is_redone(void **state)
 {
 	fixture *f = *state;
@@ -445,6 +492,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(long_paths_move_the_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(destroy_removes_what_the_cluster_owns, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_interrupted_creation_is_redone, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_missing_server_user_is_created_when_root, setup, teardown),
 	};
 
 	th_init();
