@@ -16,5 +16,7 @@
 #include "pg.h"
 #include "health.h"
 #include "cluster.h"
+#include "sql.h"
+#include "config.h"
 
 #endif

@@ -1,0 +1,2 @@
+/* placeholder */
+typedef int strata_yaml_placeholder;

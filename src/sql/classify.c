@@ -1,0 +1,2 @@
+/* placeholder */
+typedef int strata_classify_placeholder;
