@@ -157,6 +157,36 @@ STRATA_API int strata_conn_is_bad(const strata_conn *c);
 /* Asks the server to cancel the statement running on c (safe from another thread). */
 STRATA_API int strata_conn_cancel(strata_conn *c, strata_error *err);
 
+/* One statement's outcome within a batch (see strata_conn_exec_batch). */
+typedef struct strata_batch_item {
+	int index;                   /* 0-based position of the statement in the batch */
+	long long rows;              /* rows affected (INSERT/UPDATE/DELETE...) or returned */
+	const char *tag;             /* command tag, for example "INSERT 0 1" */
+	const strata_result *result; /* its rows (valid during the callback only) */
+} strata_batch_item;
+
+typedef struct strata_batch_hooks {
+	/* Called for each statement that completed; nonzero stops reading (the rest still runs). */
+	int (*on_item)(const strata_batch_item *item, void *ud);
+	/* Polled every tick_ms while waiting: nonzero cancels the running statement. */
+	int (*should_cancel)(void *ud);
+	/* Called every tick_ms while waiting, with the time spent so far. */
+	void (*on_tick)(int64_t waited_ms, void *ud);
+	int64_t tick_ms;             /* 0: 200 ms */
+	void *ud;
+} strata_batch_hooks;
+
+/*
+ * Sends sql (one or more statements) in one round trip and reads each
+ * statement's result as it arrives. The server stops at the first failing
+ * statement; *failed_index (may be NULL) is then its 0-based position and
+ * err holds its error, and the call returns that error's code. On success
+ * *failed_index is -1. A cancelled statement fails with STRATA_ETIMEOUT
+ * (57014). COPY FROM STDIN is refused (there is no data to send).
+ */
+STRATA_API int strata_conn_exec_batch(strata_conn *c, const char *sql, const strata_batch_hooks *hooks,
+	int *failed_index, strata_error *err);
+
 /* Appends ident quoted as an SQL identifier, or s as an SQL string literal. */
 STRATA_API int strata_conn_quote_ident(strata_buf *out, strata_conn *c, const char *ident,
 	strata_error *err);

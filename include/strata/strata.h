@@ -18,5 +18,6 @@
 #include "cluster.h"
 #include "sql.h"
 #include "config.h"
+#include "migrate.h"
 
 #endif

@@ -56,6 +56,10 @@ int st_str_starts_with(const char *s, const char *prefix);
 int st_str_ends_with(const char *s, const char *suffix);
 /* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
 void st_hex_encode(char *out, const unsigned char *in, size_t len);
+/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 when invalid. */
+size_t st_utf8_seq_len(const unsigned char *s, size_t n);
+/* Nonzero when text is valid UTF-8 (no overlongs, surrogates or > U+10FFFF); else the first bad byte. */
+int st_utf8_valid(const char *text, size_t len, size_t *bad_offset);
 /* Appends s percent-encoded for a URL (keeps A-Z a-z 0-9 - . _ ~ and /). */
 int st_url_encode(strata_buf *out, const char *s);
 /* Replaces every occurrence of needle in b with repl (needle not empty). */

@@ -1,0 +1,77 @@
+/*
+ * migrate_cli.h: what the `strata migrate` subcommands share.
+ */
+#ifndef STRATA_CLI_MIGRATE_H
+#define STRATA_CLI_MIGRATE_H
+
+#include "cli.h"
+
+struct mig_sub;
+
+typedef struct mig_opts {
+	const char *track;
+	const char *to;
+	int steps;
+	int dry_run;
+	int allow_out_of_order;
+	int64_t lock_wait_ms;
+	int no_wait;
+	int64_t lock_timeout_ms;
+	int64_t statement_timeout_ms;
+	int lock_retries;
+	const char *version;
+	const char *reason;
+	int limit;
+	const char *targets;
+	int parallel;
+	int canary;
+	int continue_on_error;
+	char **args;
+	int nargs;
+	const struct mig_sub *sub;
+} mig_opts;
+
+typedef struct mig_sub {
+	const char *name;
+	const char *summary;
+	const char *usage;
+	int (*run)(cli_ctx *ctx, mig_opts *o);
+} mig_sub;
+
+/* The project: config, and the chosen tracks' sources (validated). */
+typedef struct mig_project {
+	strata_project_config *config;
+	strata_source **sources;
+	size_t n;
+	strata_problems problems;
+} mig_project;
+
+/*
+ * Loads strata.yaml and the chosen tracks' files. Prints every problem and
+ * returns the exit code (3) when any; 0 when valid. p must be freed with
+ * mig_project_free whatever the result.
+ */
+int mig_load(mig_project *p, cli_ctx *ctx, const mig_opts *o);
+void mig_project_free(mig_project *p);
+
+/* Prints a run's events: text lines on stderr, or JSON lines on stdout. */
+void mig_print_event(const strata_migrate_event *ev, void *ud);
+
+int cmd_migrate(cli_ctx *ctx, int argc, char **argv);
+
+int mig_validate(cli_ctx *ctx, mig_opts *o);
+int mig_status(cli_ctx *ctx, mig_opts *o);
+int mig_plan(cli_ctx *ctx, mig_opts *o);
+int mig_up(cli_ctx *ctx, mig_opts *o);
+int mig_down(cli_ctx *ctx, mig_opts *o);
+int mig_redo(cli_ctx *ctx, mig_opts *o);
+int mig_goto(cli_ctx *ctx, mig_opts *o);
+int mig_history(cli_ctx *ctx, mig_opts *o);
+int mig_new(cli_ctx *ctx, mig_opts *o);
+int mig_baseline(cli_ctx *ctx, mig_opts *o);
+int mig_repair(cli_ctx *ctx, mig_opts *o);
+
+/* Fleets (migrate_fleet.c): up on every target of a fleet file. */
+int mig_fleet_up(cli_ctx *ctx, mig_opts *o, mig_project *p);
+
+#endif

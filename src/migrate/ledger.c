@@ -1,0 +1,323 @@
+/*
+ * ledger.c: what a database has applied, in strata's own schema.
+ *
+ *   history   one row per applied migration per track
+ *   events    append-only: apply, revert, failure, baseline, repair;
+ *             UPDATE, DELETE and TRUNCATE are refused by a trigger
+ *   progress  statements done by a statement-by-statement migration that
+ *             has not finished (removed when it does)
+ *   meta      the ledger's own format version
+ *
+ * Reading is one query (history and progress together), so that planning
+ * stays fast however long the history grows. A database without the
+ * tables reads as an empty ledger: read-only commands never create them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate/migrate_int.h"
+
+#define LEDGER_FORMAT "1"
+
+int st_ledger_ident(strata_buf *out, const char *schema)
+{
+	const char *p;
+
+	strata_buf_putc(out, '"');
+	for (p = schema; *p != '\0'; p++) {
+		if (*p == '"')
+			strata_buf_putc(out, '"');
+		strata_buf_putc(out, *p);
+	}
+	strata_buf_putc(out, '"');
+	return strata_buf_failed(out) ? STRATA_ENOMEM : 0;
+}
+
+/* The DDL, with @ standing for the quoted schema name. */
+static const char ledger_ddl[] =
+	"CREATE SCHEMA IF NOT EXISTS @;\n"
+	"COMMENT ON SCHEMA @ IS 'strata: migration history, events and progress';\n"
+	"CREATE TABLE IF NOT EXISTS @.meta (\n"
+	"  key text PRIMARY KEY,\n"
+	"  value text NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS @.history (\n"
+	"  track text NOT NULL,\n"
+	"  version text NOT NULL,\n"
+	"  name text NOT NULL,\n"
+	"  checksum char(64) NOT NULL,\n"
+	"  raw_checksum char(64) NOT NULL,\n"
+	"  down_checksum char(64),\n"
+	"  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  applied_by_role text NOT NULL DEFAULT current_user,\n"
+	"  applied_by_os text,\n"
+	"  applied_by_ci text,\n"
+	"  strata_version text NOT NULL,\n"
+	"  duration_ms double precision NOT NULL DEFAULT 0,\n"
+	"  lock_wait_ms double precision NOT NULL DEFAULT 0,\n"
+	"  execution text NOT NULL CHECK (execution IN ('transaction', 'statements', 'baseline')),\n"
+	"  PRIMARY KEY (track, version));\n"
+	"COMMENT ON TABLE @.history IS 'strata: one row per applied migration per track';\n"
+	"CREATE TABLE IF NOT EXISTS @.events (\n"
+	"  id bigserial PRIMARY KEY,\n"
+	"  at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
+	"  track text NOT NULL,\n"
+	"  version text,\n"
+	"  name text,\n"
+	"  kind text NOT NULL CHECK (kind IN ('apply', 'revert', 'failure', 'baseline', 'repair', 'accept_risk')),\n"
+	"  direction text CHECK (direction IN ('up', 'down')),\n"
+	"  actor_role text NOT NULL DEFAULT current_user,\n"
+	"  actor_os text,\n"
+	"  actor_ci text,\n"
+	"  strata_version text NOT NULL,\n"
+	"  duration_ms double precision,\n"
+	"  sqlstate text,\n"
+	"  message text,\n"
+	"  statement_index integer,\n"
+	"  detail jsonb);\n"
+	"COMMENT ON TABLE @.events IS 'strata: append-only log of every apply, revert, failure, baseline and repair';\n"
+	"CREATE TABLE IF NOT EXISTS @.progress (\n"
+	"  track text NOT NULL,\n"
+	"  version text NOT NULL,\n"
+	"  direction text NOT NULL CHECK (direction IN ('up', 'down')),\n"
+	"  checksum char(64) NOT NULL,\n"
+	"  statements_done integer NOT NULL DEFAULT 0,\n"
+	"  started_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  updated_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  PRIMARY KEY (track, version));\n"
+	"COMMENT ON TABLE @.progress IS 'strata: statements done by statement-by-statement migrations in flight';\n"
+	"CREATE OR REPLACE FUNCTION @.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
+	"BEGIN\n"
+	"  RAISE EXCEPTION 'strata events are append-only: % is not allowed', TG_OP\n"
+	"    USING ERRCODE = 'insufficient_privilege';\n"
+	"END $f$;\n"
+	"DROP TRIGGER IF EXISTS events_append_only ON @.events;\n"
+	"CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON @.events\n"
+	"  FOR EACH ROW EXECUTE FUNCTION @.refuse_change();\n"
+	"DROP TRIGGER IF EXISTS events_no_truncate ON @.events;\n"
+	"CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON @.events\n"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION @.refuse_change();\n"
+	"INSERT INTO @.meta (key, value) VALUES ('ledger_format', '" LEDGER_FORMAT "')\n"
+	"  ON CONFLICT (key) DO NOTHING;\n";
+
+/* text with every '@' replaced by the quoted schema. */
+static int with_schema(strata_buf *out, const char *text, const char *schema)
+{
+	const char *p;
+
+	for (p = text; *p != '\0'; p++) {
+		if (*p == '@')
+			st_ledger_ident(out, schema);
+		else
+			strata_buf_putc(out, *p);
+	}
+	return strata_buf_failed(out) ? STRATA_ENOMEM : 0;
+}
+
+int strata_ledger_ensure(strata_conn *c, const char *schema, strata_error *err)
+{
+	strata_buf sql = STRATA_BUF_INIT, lockname = STRATA_BUF_INIT;
+	char *exists = NULL;
+	char key[32];
+	const char *params[1];
+	int rc;
+
+	/* Fast path: already there (one round trip). */
+	strata_buf_puts(&sql, "SELECT to_regclass('");
+	st_ledger_ident(&sql, schema);
+	strata_buf_puts(&sql, ".progress') IS NOT NULL");
+	if (strata_buf_failed(&sql))
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	rc = strata_conn_query_value(&exists, c, strata_buf_cstr(&sql), 0, NULL, err);
+	if (rc != 0)
+		goto done;
+	if (exists != NULL && exists[0] == 't')
+		goto done;
+	/* Concurrent runners on other tracks may race to create it: serialise on a lock. */
+	strata_buf_clear(&sql);
+	strata_buf_printf(&lockname, "strata/ledger/%s", schema);
+	st_snprintf(key, sizeof(key), "%lld", (long long)strata_lock_key(strata_buf_cstr(&lockname)));
+	params[0] = key;
+	strata_buf_puts(&sql, "BEGIN;\n");
+	with_schema(&sql, ledger_ddl, schema);
+	strata_buf_puts(&sql, "COMMIT;\n");
+	if (strata_buf_failed(&sql) || strata_buf_failed(&lockname)) {
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		goto done;
+	}
+	rc = strata_conn_exec(c, "BEGIN", err);
+	if (rc == 0)
+		rc = strata_conn_execp(c, "SELECT pg_advisory_xact_lock($1::bigint)", 1, params, err);
+	if (rc == 0)
+		rc = strata_conn_exec(c, strata_buf_cstr(&sql) + strlen("BEGIN;\n"), err);
+	if (rc != 0) {
+		strata_error ignored = STRATA_ERROR_INIT;
+
+		if (strata_tx_status(c) != STRATA_TX_IDLE)
+			strata_conn_exec(c, "ROLLBACK", &ignored);
+		strata_error_prefix(err, "cannot create the ledger in schema '%s'", schema);
+	}
+done:
+	strata_free(exists);
+	strata_buf_release(&sql);
+	strata_buf_release(&lockname);
+	return rc;
+}
+
+static int compare_applied(const void *a, const void *b)
+{
+	const strata_applied *x = a, *y = b;
+	int c = strcmp(x->track, y->track);
+
+	return c != 0 ? c : strata_version_compare(x->version, y->version);
+}
+
+static void copy_field(char *dst, size_t size, const char *v)
+{
+	st_strlcpy(dst, v != NULL ? v : "", size);
+}
+
+int strata_ledger_read(strata_ledger **out, strata_conn *c, const char *schema,
+	const char *const *tracks, size_t ntracks, strata_error *err)
+{
+	strata_ledger *l = NULL;
+	strata_buf sql = STRATA_BUF_INIT, arr = STRATA_BUF_INIT;
+	strata_result *r = NULL;
+	strata_error local = STRATA_ERROR_INIT;
+	const char *params[1];
+	size_t i;
+	int rc, nrows, row;
+
+	*out = NULL;
+	l = st_calloc(1, sizeof(*l));
+	if (l == NULL || (l->schema = st_strdup(schema)) == NULL) {
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		goto done;
+	}
+	/* A text[] literal of the tracks; NULL means all. */
+	strata_buf_putc(&arr, '{');
+	for (i = 0; i < ntracks; i++) {
+		const char *p;
+
+		strata_buf_puts(&arr, i ? ",\"" : "\"");
+		for (p = tracks[i]; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				strata_buf_putc(&arr, '\\');
+			strata_buf_putc(&arr, *p);
+		}
+		strata_buf_putc(&arr, '"');
+	}
+	strata_buf_putc(&arr, '}');
+	params[0] = ntracks > 0 ? strata_buf_cstr(&arr) : NULL;
+	strata_buf_puts(&sql,
+		"SELECT 'h', track, version, name, checksum, raw_checksum, coalesce(down_checksum, ''),"
+		" to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+		" applied_by_role || coalesce(' (' || concat_ws(', ', applied_by_os, applied_by_ci) || ')', ''),"
+		" duration_ms::text, lock_wait_ms::text, (execution = 'baseline')::int::text, NULL"
+		" FROM ");
+	with_schema(&sql, "@.history", schema);
+	strata_buf_puts(&sql,
+		" WHERE $1::text[] IS NULL OR track = ANY($1::text[])"
+		" UNION ALL"
+		" SELECT 'p', track, version, NULL, checksum, NULL, NULL, NULL, NULL, NULL, NULL,"
+		" statements_done::text, direction FROM ");
+	with_schema(&sql, "@.progress", schema);
+	strata_buf_puts(&sql, " WHERE $1::text[] IS NULL OR track = ANY($1::text[])");
+	if (strata_buf_failed(&sql) || strata_buf_failed(&arr)) {
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		goto done;
+	}
+	rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 1, params, &local);
+	if (rc != 0) {
+		/* 42P01 undefined_table or 3F000 invalid_schema_name: no ledger yet. */
+		if (strcmp(local.sqlstate, "42P01") == 0 || strcmp(local.sqlstate, "3F000") == 0) {
+			l->exists = 0;
+			rc = 0;
+			*out = l;
+			l = NULL;
+		} else if (err != NULL) {
+			*err = local;
+			strata_error_prefix(err, "cannot read the ledger in schema '%s'", schema);
+		}
+		goto done;
+	}
+	l->exists = 1;
+	nrows = strata_result_nrows(r);
+	l->applied = st_calloc((size_t)nrows + 1, sizeof(strata_applied));
+	l->progress = st_calloc((size_t)nrows + 1, sizeof(strata_in_progress));
+	if (l->applied == NULL || l->progress == NULL) {
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (row = 0; row < nrows; row++) {
+		const char *kind = strata_result_value(r, row, 0);
+
+		if (kind[0] == 'h') {
+			strata_applied *a = &l->applied[l->napplied];
+
+			a->track = st_strdup(strata_result_value(r, row, 1));
+			a->version = st_strdup(strata_result_value(r, row, 2));
+			a->name = st_strdup(strata_result_value(r, row, 3));
+			if (a->track == NULL || a->version == NULL || a->name == NULL) {
+				st_free(a->track);
+				st_free(a->version);
+				st_free(a->name);
+				rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+				goto done;
+			}
+			l->napplied++;
+			copy_field(a->checksum, sizeof(a->checksum), strata_result_value(r, row, 4));
+			copy_field(a->raw_checksum, sizeof(a->raw_checksum), strata_result_value(r, row, 5));
+			copy_field(a->down_checksum, sizeof(a->down_checksum), strata_result_value(r, row, 6));
+			copy_field(a->applied_at, sizeof(a->applied_at), strata_result_value(r, row, 7));
+			copy_field(a->applied_by, sizeof(a->applied_by), strata_result_value(r, row, 8));
+			a->duration_ms = strtod(strata_result_value(r, row, 9), NULL);
+			a->lock_wait_ms = strtod(strata_result_value(r, row, 10), NULL);
+			a->baseline = strata_result_value(r, row, 11)[0] == '1';
+		} else {
+			strata_in_progress *p = &l->progress[l->nprogress];
+
+			p->track = st_strdup(strata_result_value(r, row, 1));
+			p->version = st_strdup(strata_result_value(r, row, 2));
+			if (p->track == NULL || p->version == NULL) {
+				st_free(p->track);
+				st_free(p->version);
+				rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+				goto done;
+			}
+			l->nprogress++;
+			copy_field(p->checksum, sizeof(p->checksum), strata_result_value(r, row, 4));
+			st_parse_int(&p->statements_done, strata_result_value(r, row, 11), 0, 1 << 30);
+			p->reverting = strcmp(strata_result_value(r, row, 12), "down") == 0;
+		}
+	}
+	qsort(l->applied, l->napplied, sizeof(strata_applied), compare_applied);
+	*out = l;
+	l = NULL;
+done:
+	strata_result_free(r);
+	strata_buf_release(&sql);
+	strata_buf_release(&arr);
+	strata_ledger_free(l);
+	return rc;
+}
+
+void strata_ledger_free(strata_ledger *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->napplied; i++) {
+		st_free(l->applied[i].track);
+		st_free(l->applied[i].version);
+		st_free(l->applied[i].name);
+	}
+	for (i = 0; i < l->nprogress; i++) {
+		st_free(l->progress[i].track);
+		st_free(l->progress[i].version);
+	}
+	st_free(l->applied);
+	st_free(l->progress);
+	st_free(l->schema);
+	st_free(l);
+}

@@ -1,0 +1,110 @@
+/*
+ * migrate_int.h: internals of the migration engine (src/migrate only).
+ */
+#ifndef STRATA_SRC_MIGRATE_INT_H
+#define STRATA_SRC_MIGRATE_INT_H
+
+#include "strata/migrate.h"
+#include "strata/sql.h"
+
+#include "base/base.h"
+
+/* ---- problems.c ---- */
+/* Adds a problem (file may be NULL, line 0); returns 0 or STRATA_ENOMEM. */
+int st_problem_add(strata_problems *p, const char *file, int line, const char *fmt, ...)
+	STRATA_PRINTF(4, 5);
+/* Sorts problems by file, then line, so that the list reads in order. */
+void st_problems_sort(strata_problems *p);
+
+/* ---- version.c ---- */
+/* Nonzero when s is a valid version for layout (digits; flyway also allows '.' and '_' between digit groups). */
+int st_version_valid(const char *s, strata_layout layout);
+/* Nonzero when s is a valid YYYYMMDDHHMM or YYYYMMDDHHMMSS timestamp. */
+int st_version_is_timestamp(const char *s);
+
+/* ---- checksum.c ---- */
+/* Normalised (BOM, CR, trailing blanks) and raw SHA-256 checksums of text, as lowercase hex. */
+int st_checksums(char norm[65], char raw[65], const char *text, size_t len);
+
+/* ---- file.c: one SQL part's content ---- */
+typedef struct st_directives {
+	int no_transaction;
+	int64_t lock_timeout_ms;       /* STRATA_CONFIG_INHERIT when absent */
+	int64_t statement_timeout_ms;
+	char **requires;
+	size_t nrequires;
+} st_directives;
+
+void st_directives_release(st_directives *d);
+
+/*
+ * Checks and classifies one part: UTF-8, NUL bytes, emptiness, strata
+ * directives (leading comments only), syntax, and how it must run. Fills
+ * the part's mode, reason, timeouts, statement count and checksums; adds
+ * problems; the requires directives go to dirs. forced: the layout marked
+ * it non-transactional ("transaction:false", "executeInTransaction=false"),
+ * or NULL. native: strata's own layout, where a statement that cannot run in
+ * a transaction needs the explicit directive instead of running as written.
+ */
+int st_part_check(strata_sql_part *part, st_directives *dirs, const char *forced, int native,
+	strata_problems *problems, strata_error *err);
+
+/* Line (1-based) of byte offset in text. */
+int st_line_of(const char *text, size_t len, size_t offset);
+
+/* ---- ledger.c ---- */
+/* Appends schema quoted as an identifier ("strata"). */
+int st_ledger_ident(strata_buf *out, const char *schema);
+
+/* ---- plan.c ---- */
+
+/* What one round trip of a statement-by-statement step does. */
+typedef enum st_unit_kind {
+	ST_UNIT_SETUP,       /* session timeouts and the progress row */
+	ST_UNIT_STATEMENT,   /* file statements (a transaction block, or one wrapped statement) */
+	ST_UNIT_NO_TX,       /* one statement that cannot run in a transaction, sent alone */
+	ST_UNIT_PROGRESS,    /* records that the statements before it are done */
+	ST_UNIT_FINAL        /* ledger row and event, progress row removed, timeouts reset */
+} st_unit_kind;
+
+typedef struct st_unit {
+	st_unit_kind kind;
+	char *sql;
+	int first, last;     /* 1-based file statements it runs; 0 when none */
+	char *index_name;    /* NO_TX CREATE INDEX CONCURRENTLY: the index, to repair on resume */
+} st_unit;
+
+struct st_step_impl {
+	int nstatements;     /* statements of the file part */
+	int *lines;          /* line in the file of each statement (1-based index) */
+	int *dml;            /* 1 when the statement changes rows (for the rows-changed count) */
+	int reset_after;     /* the part sets session state: RESET ALL after it */
+	/* TRANSACTION mode: statements before the file's first (BEGIN, set_config). */
+	int prologue;
+	/* STATEMENTS mode: the round trips. */
+	st_unit *units;
+	size_t nunits;
+	int64_t lock_timeout_ms, statement_timeout_ms;
+};
+
+/* What the planner needs from the run. */
+typedef struct st_plan_ctx {
+	strata_conn *conn;
+	const strata_run_options *options;
+	const strata_project_config *config;
+	const char *schema;
+	const char *os_user;
+	const char *ci;
+	double lock_wait_ms;
+	int single_track;    /* only some tracks take part: requirements elsewhere must be applied */
+} st_plan_ctx;
+
+int st_plan_build(strata_plan **out, const st_plan_ctx *ctx, strata_source *const *sources,
+	size_t nsources, const strata_status *status, strata_error *err);
+
+/* ---- run.c ---- */
+/* The actor columns: OS user and CI identity (NULL when not in CI). */
+const char *st_os_user(void);
+const char *st_ci_identity(void);
+
+#endif
