@@ -41,8 +41,26 @@
  *   canary: 1                            # migrated first, alone; the rest only if they succeed
  *   on_error: stop                       # or continue
  *
- * Errors name the file, line and column ("strata.yaml:7:5: unknown key
- * 'pth' in track 'operational'"), never a password.
+ * Values: booleans are true or false (yes/no/on/off are refused: YAML 1.1
+ * and 1.2 disagree on them); durations are at most 24 days (2147483647ms,
+ * PostgreSQL's limit for a timeout); layout and versions also take "auto",
+ * the default; lock_retries is 0..1000; the ledger schema is a lowercase
+ * identifier ([a-z_][a-z0-9_]*, at most 63 bytes); require_down and
+ * allow_out_of_order default to false. A track without a path lives in
+ * migrations/<name>; "tracks:" left empty means the default track.
+ *
+ * In a fleet file, a target without a name is named "<host>/<dbname>" after
+ * its URL: the first host ("localhost" when the URL names none), and the
+ * database ("/<dbname>" left out when the URL names none). ${NAME}, NAME
+ * being [A-Za-z_][A-Za-z0-9_]*, is expanded in target and query URLs only;
+ * ${NAME:-default} and other forms inside ${} are errors, and a '$' not
+ * followed by '{' is kept as written. Every URL is checked as
+ * strata_conninfo_parse checks it. parallel is at least 1, canary at least 0.
+ *
+ * Both files are plain YAML of at most 4 MiB without anchors, aliases, tags,
+ * several documents or duplicate keys. Errors name the file, line and column
+ * ("strata.yaml:7:5: unknown key 'pth' in track 'operational'; did you mean
+ * 'path'?"), never a password.
  */
 #ifndef STRATA_CONFIG_H
 #define STRATA_CONFIG_H
@@ -103,7 +121,8 @@ typedef struct strata_project_config {
  * Reads <root>/strata.yaml, or gives the defaults when there is none.
  * Unknown keys, wrong types, bad durations, duplicate or badly named tracks
  * ([a-z][a-z0-9_]*), two tracks sharing a path: STRATA_EINVAL naming the
- * file, line and column.
+ * file, line and column. A root that does not exist, or a strata.yaml that
+ * cannot be read: STRATA_EINVAL naming it.
  */
 STRATA_API int strata_project_config_load(strata_project_config **out, const char *root,
 	strata_error *err);
@@ -129,7 +148,7 @@ typedef struct strata_fleet_target {
 } strata_fleet_target;
 
 typedef struct strata_fleet_config {
-	char *file;
+	char *file;                    /* the path as given */
 	strata_fleet_target *targets;
 	size_t ntargets;
 	char *query_url;               /* NULL when the file has no query */
