@@ -82,6 +82,8 @@ int cmd_migrate(cli_ctx *ctx, int argc, char **argv)
 		  "statement_timeout for every migration (default none)", 0, 0, NULL },
 		{ "lock-retries", 0, CLI_OPT_INT, &o.lock_retries, "N",
 		  "retries after a lock timeout (default 5)", 0, 100, NULL },
+		{ "flush-each", 0, CLI_OPT_FLAG, &o.flush_each, NULL,
+		  "wait for every migration's WAL flush (default: once per round trip)", 0, 0, NULL },
 		{ "version", 0, CLI_OPT_STRING, &o.version, "V", "the version (baseline, repair)", 0, 0, NULL },
 		{ "reason", 0, CLI_OPT_STRING, &o.reason, "TEXT", "why (repair; recorded in the ledger)", 0, 0, NULL },
 		{ "limit", 0, CLI_OPT_INT, &o.limit, "N", "events to show (history; default 50)", 1, 1000000, NULL },

@@ -26,6 +26,7 @@ typedef struct mig_opts {
 	int parallel;
 	int canary;
 	int continue_on_error;
+	int flush_each;
 	char **args;
 	int nargs;
 	const struct mig_sub *sub;
@@ -52,6 +53,9 @@ typedef struct mig_project {
  * mig_project_free whatever the result.
  */
 int mig_load(mig_project *p, cli_ctx *ctx, const mig_opts *o);
+/* The same in two halves: the config (strata.yaml, --track), then the files. */
+int mig_load_config(mig_project *p, cli_ctx *ctx, const mig_opts *o);
+int mig_load_sources(mig_project *p, cli_ctx *ctx, const mig_opts *o);
 void mig_project_free(mig_project *p);
 
 /* Prints a run's events: text lines on stderr, or JSON lines on stdout. */

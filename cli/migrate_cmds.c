@@ -2,6 +2,7 @@
  * migrate_cmds.c: the `strata migrate` subcommands (see cmd_migrate.c).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,7 @@ static int print_problems(cli_ctx *ctx, const strata_problems *problems, int as_
 	return problems->n > 0 ? CLI_EXIT_INPUT : CLI_EXIT_OK;
 }
 
-int mig_load(mig_project *p, cli_ctx *ctx, const mig_opts *o)
+int mig_load_config(mig_project *p, cli_ctx *ctx, const mig_opts *o)
 {
 	strata_error err = STRATA_ERROR_INIT;
 	strata_buf root = STRATA_BUF_INIT;
@@ -102,6 +103,15 @@ int mig_load(mig_project *p, cli_ctx *ctx, const mig_opts *o)
 		strata_buf_release(&names);
 		return cli_report(ctx, &err);
 	}
+	return 0;
+}
+
+int mig_load_sources(mig_project *p, cli_ctx *ctx, const mig_opts *o)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	size_t i;
+	int rc;
+
 	p->sources = calloc(p->config->ntracks + 1, sizeof(strata_source *));
 	if (p->sources == NULL) {
 		strata_error_set(&err, STRATA_ENOMEM, "out of memory");
@@ -119,6 +129,93 @@ int mig_load(mig_project *p, cli_ctx *ctx, const mig_opts *o)
 	}
 	if (p->problems.n > 0)
 		return print_problems(ctx, &p->problems, 0);
+	return 0;
+}
+
+int mig_load(mig_project *p, cli_ctx *ctx, const mig_opts *o)
+{
+	int rc = mig_load_config(p, ctx, o);
+
+	return rc != 0 ? rc : mig_load_sources(p, ctx, o);
+}
+
+/* The tracks a command works on: all, or the one --track names. */
+static size_t chosen_tracks(const char **out, const mig_project *p, const mig_opts *o)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->config->ntracks; i++)
+		if (o->track == NULL || strcmp(p->config->tracks[i].name, o->track) == 0)
+			out[n++] = p->config->tracks[i].name;
+	return n;
+}
+
+/*
+ * Connecting and reading the files do not depend on each other: the
+ * connection is opened on a thread while the files are checked, which saves
+ * the server's session start-up from the command's time.
+ */
+typedef struct early_conn {
+	pthread_t thread;
+	int started;
+	cli_ctx *ctx;
+	strata_conninfo *ci;
+	strata_conn *conn;
+	strata_error err;
+	int rc;
+	/* Optionally the ledger too (it depends on the config only, not on the files). */
+	const char *schema;
+	const char **tracks;
+	size_t ntracks;
+	strata_ledger *ledger;
+} early_conn;
+
+static void *early_connect(void *arg)
+{
+	early_conn *e = arg;
+
+	e->rc = strata_conn_open(&e->conn, e->ci, &e->err);
+	if (e->rc == 0 && e->schema != NULL)
+		e->rc = strata_ledger_read(&e->ledger, e->conn, e->schema, e->tracks, e->ntracks, &e->err);
+	return NULL;
+}
+
+/* Starts connecting (and reading the ledger when schema is set); problems are reported by early_finish. */
+static void early_start(early_conn *e, cli_ctx *ctx, const char *schema, const char **tracks,
+	size_t ntracks)
+{
+	memset(e, 0, sizeof(*e));
+	e->ctx = ctx;
+	e->schema = schema;
+	e->tracks = tracks;
+	e->ntracks = ntracks;
+	e->rc = cli_resolve_database(&e->ci, ctx, &e->err);
+	if (e->rc == 0 && pthread_create(&e->thread, NULL, early_connect, e) == 0)
+		e->started = 1;
+	else if (e->rc == 0)
+		early_connect(e);
+}
+
+/* The connection (or the exit code of its failure). keep = 0 just cleans up. */
+static int early_finish(early_conn *e, strata_conn **out, int keep)
+{
+	int rc;
+
+	if (e->started)
+		pthread_join(e->thread, NULL);
+	e->started = 0;
+	strata_conninfo_free(e->ci);
+	e->ci = NULL;
+	if (!keep || e->rc != 0) {
+		strata_conn_close(e->conn);
+		strata_ledger_free(e->ledger);
+		e->conn = NULL;
+		e->ledger = NULL;
+		rc = keep && e->rc != 0 ? cli_report(e->ctx, &e->err) : 0;
+		return rc;
+	}
+	*out = e->conn;
+	e->conn = NULL;
 	return 0;
 }
 
@@ -300,6 +397,7 @@ static void status_text(strata_buf *out, const mig_project *p, const strata_stat
 
 int mig_status(cli_ctx *ctx, mig_opts *o)
 {
+	early_conn early;
 	mig_project p;
 	strata_conn *c = NULL;
 	strata_ledger *ledger = NULL;
@@ -307,27 +405,39 @@ int mig_status(cli_ctx *ctx, mig_opts *o)
 	strata_error err = STRATA_ERROR_INIT;
 	strata_buf out = STRATA_BUF_INIT;
 	const char **tracks = NULL;
-	size_t i;
 	int rc;
 
 	if (o->nargs > 0)
 		return cli_usage_error(ctx, "'strata migrate status' takes no arguments");
-	rc = mig_load(&p, ctx, o);
+	rc = mig_load_config(&p, ctx, o);
 	if (rc != 0)
 		goto done;
-	rc = connect_db(&c, ctx);
+	tracks = calloc(p.config->ntracks + 1, sizeof(char *));
+	if (tracks == NULL) {
+		strata_error_set(&err, STRATA_ENOMEM, "out of memory");
+		rc = cli_report(ctx, &err);
+		goto done;
+	}
+	/* Only the connection: on two cores, a query racing the file scan costs more than it saves. */
+	early_start(&early, ctx, NULL, NULL, 0);
+	rc = mig_load_sources(&p, ctx, o);
+	strata_log(STRATA_LOG_DEBUG, "files checked");
+	if (rc != 0) {
+		early_finish(&early, NULL, 0);
+		goto done;
+	}
+	rc = early_finish(&early, &c, 1);
 	if (rc != 0)
 		goto done;
-	tracks = calloc(p.n + 1, sizeof(char *));
-	for (i = 0; tracks != NULL && i < p.n; i++)
-		tracks[i] = p.sources[i]->track->name;
-	if (tracks == NULL || strata_ledger_read(&ledger, c, p.config->ledger_schema, tracks, p.n, &err) != 0 ||
-		strata_status_compute(&st, p.sources, p.n, ledger, o->allow_out_of_order, &err) != 0) {
+	strata_log(STRATA_LOG_DEBUG, "connected");
+	if (strata_ledger_read(&ledger, c, p.config->ledger_schema, tracks, chosen_tracks(tracks, &p, o),
+		&err) != 0 || strata_status_compute(&st, p.sources, p.n, ledger, o->allow_out_of_order, &err) != 0) {
 		if (err.code == 0)
 			strata_error_set(&err, STRATA_ENOMEM, "out of memory");
 		rc = cli_report(ctx, &err);
 		goto done;
 	}
+	strata_log(STRATA_LOG_DEBUG, "ledger read and compared");
 	if (ctx->format == CLI_FORMAT_JSON)
 		status_json(&out, &p, st, strata_conn_display(c));
 	else
@@ -490,6 +600,7 @@ static void fill_run_options(strata_run_options *ro, const mig_project *p, const
 	ro->lock_timeout_ms = o->lock_timeout_ms;
 	ro->statement_timeout_ms = o->statement_timeout_ms;
 	ro->lock_retries = o->lock_retries;
+	ro->flush_each = o->flush_each;
 	ro->on_event = mig_print_event;
 	ro->ud = ctx;
 }
@@ -504,6 +615,10 @@ static void print_plan(cli_ctx *ctx, const strata_plan *plan)
 
 		strata_json_init(&w, &out, 0);
 		strata_json_object_begin(&w);
+		strata_json_key(&w, "prologue");
+		strata_json_string(&w, plan->prologue);
+		strata_json_key(&w, "epilogue");
+		strata_json_string(&w, plan->epilogue);
 		strata_json_key(&w, "steps");
 		strata_json_array_begin(&w);
 		for (i = 0; i < plan->n; i++) {
@@ -530,6 +645,7 @@ static void print_plan(cli_ctx *ctx, const strata_plan *plan)
 	} else if (plan->n == 0) {
 		strata_buf_puts(&out, "-- nothing to do\n");
 	} else {
+		strata_buf_printf(&out, "-- session\n%s\n", plan->prologue);
 		for (i = 0; i < plan->n; i++) {
 			const strata_plan_step *s = &plan->steps[i];
 
@@ -539,6 +655,7 @@ static void print_plan(cli_ctx *ctx, const strata_plan *plan)
 			strata_buf_puts(&out, s->sql);
 			strata_buf_putc(&out, '\n');
 		}
+		strata_buf_printf(&out, "-- session\n%s", plan->epilogue);
 	}
 	cli_write_stdout(&out);
 	strata_buf_release(&out);
@@ -566,6 +683,7 @@ static void print_summary(cli_ctx *ctx, const strata_run_result *r, strata_direc
 
 static int run_direction(cli_ctx *ctx, mig_opts *o, strata_direction dir, int force_dry_run)
 {
+	early_conn early;
 	mig_project p;
 	strata_conn *c = NULL;
 	strata_plan *plan = NULL;
@@ -574,17 +692,21 @@ static int run_direction(cli_ctx *ctx, mig_opts *o, strata_direction dir, int fo
 	strata_error err = STRATA_ERROR_INIT;
 	int rc;
 
+	if (o->targets == NULL)
+		early_start(&early, ctx, NULL, NULL, 0);
 	rc = mig_load(&p, ctx, o);
-	if (rc != 0)
+	if (rc == 0 && dir == STRATA_DOWN && p.n > 1)
+		rc = cli_usage_error(ctx, "down works on one track at a time: choose it with --track");
+	if (rc != 0) {
+		if (o->targets == NULL)
+			early_finish(&early, NULL, 0);
 		goto done;
-	if (dir == STRATA_DOWN && p.n > 1)
-		return mig_project_free(&p), cli_usage_error(ctx,
-			"down works on one track at a time: choose it with --track");
+	}
 	if (o->targets != NULL) {
 		rc = mig_fleet_up(ctx, o, &p);
 		goto done;
 	}
-	rc = connect_db(&c, ctx);
+	rc = early_finish(&early, &c, 1);
 	if (rc != 0)
 		goto done;
 	fill_run_options(&ro, &p, o, ctx);

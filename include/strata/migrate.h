@@ -64,13 +64,14 @@ typedef enum strata_exec_mode {
 
 typedef struct strata_sql_part {
 	char *path;         /* the file, relative to the project root */
-	char *sql;          /* the SQL to run (for dbmate files, its section only) */
+	char *sql;          /* the SQL to run (for dbmate files, its section only); NULL until
+	                       needed when the validation came from the cache */
 	size_t len;
 	int first_line;     /* line of sql[0] in the file (dbmate sections start later) */
 	char checksum[65];  /* SHA-256 of the normalised text (BOM, CRLF and trailing blanks ignored) */
 	char raw_checksum[65];  /* SHA-256 of the bytes as they are */
 	strata_exec_mode mode;
-	const char *mode_reason;   /* why STATEMENTS: "-- strata:no-transaction", "CREATE INDEX CONCURRENTLY", ... */
+	char mode_reason[64];      /* why STATEMENTS: "-- strata:no-transaction", "CREATE INDEX CONCURRENTLY", ... */
 	int64_t lock_timeout_ms;       /* -- strata:lock-timeout, or STRATA_CONFIG_INHERIT */
 	int64_t statement_timeout_ms;  /* -- strata:statement-timeout, or STRATA_CONFIG_INHERIT */
 	int nstatements;           /* statements in sql */
@@ -87,6 +88,7 @@ typedef struct strata_migration {
 
 typedef struct strata_source {
 	const strata_track_config *track;   /* not owned */
+	char *root;                         /* the project root the parts' paths are relative to */
 	strata_layout layout;               /* as configured or detected */
 	strata_version_scheme scheme;       /* as configured or detected */
 	strata_migration *migrations;       /* in version order */
@@ -127,7 +129,6 @@ typedef struct strata_applied {
 	char *version;
 	char *name;
 	char checksum[65];
-	char raw_checksum[65];
 	char down_checksum[65];    /* "" when applied without a down */
 	char applied_at[40];       /* ISO 8601 */
 	char applied_by[128];      /* "role (os user, CI identity)" */
@@ -226,6 +227,8 @@ typedef struct strata_plan_step {
 } strata_plan_step;
 
 typedef struct strata_plan {
+	char *prologue;        /* sent once before the steps: the session's timeouts */
+	char *epilogue;        /* sent once after them */
 	strata_plan_step *steps;
 	size_t n;
 } strata_plan;
@@ -242,13 +245,21 @@ typedef struct strata_run_options {
 	int64_t lock_timeout_ms;     /* -1: from the config / track / file */
 	int64_t statement_timeout_ms;/* -1: from the config / track / file */
 	int lock_retries;            /* -1: from the config */
+	/*
+	 * Make every migration durable before the next one starts. By default
+	 * migrations commit without waiting for their WAL flush and each batch
+	 * (one round trip) ends with one commit that waits: a crash can then
+	 * undo only whole migrations from the end of the batch, each with its
+	 * ledger row, and the run fails; nothing is half-applied.
+	 */
+	int flush_each;
 	const char *const *accept_risks; /* reserved for the lint guardrail */
 	/* Progress: called for each event (see strata_migrate_event); may be NULL. */
 	void (*on_event)(const struct strata_migrate_event *ev, void *ud);
 	void *ud;
 } strata_run_options;
 
-#define STRATA_RUN_OPTIONS_INIT { NULL, STRATA_UP, NULL, 0, 0, 0, 0, -1, -1, -1, -1, NULL, NULL, NULL }
+#define STRATA_RUN_OPTIONS_INIT { NULL, STRATA_UP, NULL, 0, 0, 0, 0, -1, -1, -1, -1, 0, NULL, NULL, NULL }
 
 typedef enum strata_event_kind {
 	STRATA_EV_LOCK_WAIT = 0,     /* waiting for another runner (holder in message) */

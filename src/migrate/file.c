@@ -226,20 +226,22 @@ static int decide_mode(strata_sql_part *part, const strata_sql_script *script, i
 	}
 	if (no_tx) {
 		part->mode = STRATA_EXEC_STATEMENTS;
-		part->mode_reason = no_tx_reason;
+		st_strlcpy(part->mode_reason, no_tx_reason ? no_tx_reason : "", sizeof(part->mode_reason));
 	} else if (first_tx != NULL) {
 		part->mode = STRATA_EXEC_STATEMENTS;
-		part->mode_reason = "its own transaction control (run as written)";
+		st_strlcpy(part->mode_reason, "its own transaction control (run as written)",
+			sizeof(part->mode_reason));
 	} else if (first_no_tx != NULL) {
 		if (native)
 			return st_problem_add(problems, part->path, part->first_line + first_no_tx->line - 1,
 				"%s cannot run inside a transaction: mark the file with '-- strata:no-transaction'",
 				first_no_tx->no_tx_reason);
 		part->mode = STRATA_EXEC_STATEMENTS;
-		part->mode_reason = first_no_tx->no_tx_reason;
+		st_strlcpy(part->mode_reason, first_no_tx->no_tx_reason ? first_no_tx->no_tx_reason : "",
+			sizeof(part->mode_reason));
 	} else {
 		part->mode = STRATA_EXEC_TRANSACTION;
-		part->mode_reason = NULL;
+		part->mode_reason[0] = '\0';
 		return 0;
 	}
 	/* Statement by statement: transaction blocks must be balanced and hold no NO_TX statement. */
@@ -295,7 +297,7 @@ int st_part_check(strata_sql_part *part, st_directives *dirs, const char *forced
 	part->statement_timeout_ms = STRATA_CONFIG_INHERIT;
 	part->nstatements = 0;
 	part->mode = STRATA_EXEC_TRANSACTION;
-	part->mode_reason = NULL;
+	part->mode_reason[0] = '\0';
 	if (st_checksums(part->checksum, part->raw_checksum, part->sql, part->len) != 0)
 		return strata_error_set(err, STRATA_EINTERNAL, "cannot compute a checksum");
 	nul = memchr(part->sql, '\0', part->len);

@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "migrate/migrate_int.h"
 
@@ -208,18 +209,18 @@ int strata_ledger_read(strata_ledger **out, strata_conn *c, const char *schema,
 	}
 	strata_buf_putc(&arr, '}');
 	params[0] = ntracks > 0 ? strata_buf_cstr(&arr) : NULL;
+	/* Raw columns, formatted here: the server's to_char and concatenations cost more than the rows. */
 	strata_buf_puts(&sql,
-		"SELECT 'h', track, version, name, checksum, raw_checksum, coalesce(down_checksum, ''),"
-		" to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-		" applied_by_role || coalesce(' (' || concat_ws(', ', applied_by_os, applied_by_ci) || ')', ''),"
-		" duration_ms::text, lock_wait_ms::text, (execution = 'baseline')::int::text, NULL"
+		"SELECT 'h', track, version, name, checksum, down_checksum,"
+		" extract(epoch FROM applied_at)::bigint, applied_by_role, applied_by_os, applied_by_ci,"
+		" duration_ms, lock_wait_ms, execution"
 		" FROM ");
 	with_schema(&sql, "@.history", schema);
 	strata_buf_puts(&sql,
 		" WHERE $1::text[] IS NULL OR track = ANY($1::text[])"
 		" UNION ALL"
-		" SELECT 'p', track, version, NULL, checksum, NULL, NULL, NULL, NULL, NULL, NULL,"
-		" statements_done::text, direction FROM ");
+		" SELECT 'p', track, version, direction, checksum, NULL, statements_done, NULL, NULL, NULL,"
+		" NULL, NULL, NULL FROM ");
 	with_schema(&sql, "@.progress", schema);
 	strata_buf_puts(&sql, " WHERE $1::text[] IS NULL OR track = ANY($1::text[])");
 	if (strata_buf_failed(&sql) || strata_buf_failed(&arr)) {
@@ -266,13 +267,31 @@ int strata_ledger_read(strata_ledger **out, strata_conn *c, const char *schema,
 			}
 			l->napplied++;
 			copy_field(a->checksum, sizeof(a->checksum), strata_result_value(r, row, 4));
-			copy_field(a->raw_checksum, sizeof(a->raw_checksum), strata_result_value(r, row, 5));
-			copy_field(a->down_checksum, sizeof(a->down_checksum), strata_result_value(r, row, 6));
-			copy_field(a->applied_at, sizeof(a->applied_at), strata_result_value(r, row, 7));
-			copy_field(a->applied_by, sizeof(a->applied_by), strata_result_value(r, row, 8));
-			a->duration_ms = strtod(strata_result_value(r, row, 9), NULL);
-			a->lock_wait_ms = strtod(strata_result_value(r, row, 10), NULL);
-			a->baseline = strata_result_value(r, row, 11)[0] == '1';
+			copy_field(a->down_checksum, sizeof(a->down_checksum), strata_result_value(r, row, 5));
+			{
+				int64_t epoch = 0;
+				time_t t;
+				struct tm tm;
+
+				st_parse_int64(&epoch, strata_result_value(r, row, 6), INT64_MIN, INT64_MAX);
+				t = (time_t)epoch;
+				gmtime_r(&t, &tm);
+				strftime(a->applied_at, sizeof(a->applied_at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			}
+			{
+				const char *role = strata_result_value(r, row, 7), *os = strata_result_value(r, row, 8);
+				const char *ci = strata_result_value(r, row, 9);
+
+				if (os != NULL && ci != NULL)
+					st_snprintf(a->applied_by, sizeof(a->applied_by), "%s (%s, %s)", role, os, ci);
+				else if (os != NULL || ci != NULL)
+					st_snprintf(a->applied_by, sizeof(a->applied_by), "%s (%s)", role, os ? os : ci);
+				else
+					st_strlcpy(a->applied_by, role ? role : "", sizeof(a->applied_by));
+			}
+			a->duration_ms = strtod(strata_result_value(r, row, 10), NULL);
+			a->lock_wait_ms = strtod(strata_result_value(r, row, 11), NULL);
+			a->baseline = strcmp(strata_result_value(r, row, 12), "baseline") == 0;
 		} else {
 			strata_in_progress *p = &l->progress[l->nprogress];
 
@@ -286,8 +305,8 @@ int strata_ledger_read(strata_ledger **out, strata_conn *c, const char *schema,
 			}
 			l->nprogress++;
 			copy_field(p->checksum, sizeof(p->checksum), strata_result_value(r, row, 4));
-			st_parse_int(&p->statements_done, strata_result_value(r, row, 11), 0, 1 << 30);
-			p->reverting = strcmp(strata_result_value(r, row, 12), "down") == 0;
+			st_parse_int(&p->statements_done, strata_result_value(r, row, 6), 0, 1 << 30);
+			p->reverting = strcmp(strata_result_value(r, row, 3), "down") == 0;
 		}
 	}
 	qsort(l->applied, l->napplied, sizeof(strata_applied), compare_applied);

@@ -52,6 +52,26 @@ int st_part_check(strata_sql_part *part, st_directives *dirs, const char *forced
 /* Line (1-based) of byte offset in text. */
 int st_line_of(const char *text, size_t len, size_t offset);
 
+/* ---- cache.c ---- */
+typedef struct st_cache st_cache;
+struct stat;
+int st_cache_open(st_cache **out, const char *root, const strata_source *src, strata_error *err);
+/* Fills m's parts from the cache when file (with this stat) is known: 1 hit, 0 miss, -1 no memory. */
+int st_cache_fill(st_cache *c, const char *file, const struct stat *st, strata_migration *m,
+	const char *shown);
+/* Remembers a file checked without problems (its up and/or down part). */
+void st_cache_put(st_cache *c, const char *file, const struct stat *st, const strata_migration *m,
+	int up, int down);
+void st_cache_save(st_cache *c);
+void st_cache_free(st_cache *c);
+
+/* ---- source.c ---- */
+/*
+ * Reads a part's SQL when the cache left it out, and checks that the file
+ * still has the checksum validation saw (STRATA_EINVAL when it changed).
+ */
+int st_part_load_text(const strata_source *src, strata_sql_part *part, int down, strata_error *err);
+
 /* ---- ledger.c ---- */
 /* Appends schema quoted as an identifier ("strata"). */
 int st_ledger_ident(strata_buf *out, const char *schema);
@@ -78,9 +98,10 @@ struct st_step_impl {
 	int nstatements;     /* statements of the file part */
 	int *lines;          /* line in the file of each statement (1-based index) */
 	int *dml;            /* 1 when the statement changes rows (for the rows-changed count) */
-	int reset_after;     /* the part sets session state: RESET ALL after it */
-	/* TRANSACTION mode: statements before the file's first (BEGIN, set_config). */
+	int reset_after;     /* the part sets session state: RESET ALL (and our settings again) after it */
+	/* TRANSACTION mode: statements before the file's first (BEGIN, and set_config when it overrides). */
 	int prologue;
+	int epilogue;        /* statements after the file's last (ledger, COMMIT, the RESET group) */
 	/* STATEMENTS mode: the round trips. */
 	st_unit *units;
 	size_t nunits;
@@ -97,7 +118,13 @@ typedef struct st_plan_ctx {
 	const char *ci;
 	double lock_wait_ms;
 	int single_track;    /* only some tracks take part: requirements elsewhere must be applied */
+	/* The session's timeouts, set once by the plan's prologue; steps override locally. */
+	int64_t session_lock_ms, session_statement_ms;
+	int flush_each;      /* each migration waits for its own WAL flush */
 } st_plan_ctx;
+
+/* The commit that makes every earlier asynchronous commit durable (at the server's own level). */
+#define ST_FLUSH_SQL "BEGIN;\nSET LOCAL synchronous_commit TO DEFAULT;\nSELECT pg_catalog.txid_current();\nCOMMIT;\n"
 
 int st_plan_build(strata_plan **out, const st_plan_ctx *ctx, strata_source *const *sources,
 	size_t nsources, const strata_status *status, strata_error *err);

@@ -8,9 +8,11 @@
  * one in another track requires.
  *
  * A transactional step is one transaction:
- *   BEGIN; SELECT set_config(timeouts, local); <file>; <ledger row and event>; COMMIT;
+ *   BEGIN; <file>; <ledger row and event>; COMMIT;
  * so that migration and ledger row commit together or not at all, and
- * consecutive steps can share one round trip. A statement-by-statement step
+ * consecutive steps can share one round trip. The session's lock and
+ * statement timeouts are set once, in the plan's prologue; a step whose own
+ * (a directive, its track) differ overrides them for its transaction only. A statement-by-statement step
  * is a list of units (round trips), each recording its progress in the same
  * transaction as its statements whenever PostgreSQL allows, so that a
  * failure resumes at the failed statement.
@@ -174,16 +176,26 @@ static int build_transaction_step(strata_plan_step *step, const st_plan_ctx *ctx
 	struct st_step_impl *impl = step->impl;
 	strata_buf b = STRATA_BUF_INIT;
 
-	impl->prologue = 2;
+	impl->prologue = 1;
+	impl->epilogue = 2;
 	strata_buf_puts(&b, "BEGIN;\n");
-	strata_buf_printf(&b, "SELECT set_config('lock_timeout', '%lldms', true), "
-		"set_config('statement_timeout', '%lldms', true);\n",
-		(long long)impl->lock_timeout_ms, (long long)impl->statement_timeout_ms);
+	if (impl->lock_timeout_ms != ctx->session_lock_ms ||
+		impl->statement_timeout_ms != ctx->session_statement_ms) {
+		strata_buf_printf(&b, "SELECT set_config('lock_timeout', '%lldms', true), "
+			"set_config('statement_timeout', '%lldms', true);\n",
+			(long long)impl->lock_timeout_ms, (long long)impl->statement_timeout_ms);
+		impl->prologue = 2;
+	}
 	append_part_sql(&b, part);
 	ledger_write(&b, ctx, step->source, step->migration, step->direction, "transaction", 0);
 	strata_buf_puts(&b, "COMMIT;\n");
-	if (impl->reset_after)
-		strata_buf_puts(&b, "RESET ALL;  -- the migration set session state; later ones start clean\n");
+	if (impl->reset_after) {
+		/* The migration changed session state: later ones start clean, with our timeouts. */
+		strata_buf_printf(&b, "RESET ALL;\nSET lock_timeout = '%lldms';\nSET statement_timeout = '%lldms';\n"
+			"SET synchronous_commit = %s;\n", (long long)ctx->session_lock_ms,
+			(long long)ctx->session_statement_ms, ctx->flush_each ? "DEFAULT" : "off");
+		impl->epilogue += 4;
+	}
 	if (strata_buf_failed(&b)) {
 		strata_buf_release(&b);
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
@@ -409,19 +421,22 @@ static int build_statements_step(strata_plan_step *step, const st_plan_ctx *ctx,
 		}
 	}
 
-	/* Final: the ledger row and event with the progress row gone, in one transaction. */
+	/* Final: the ledger row and event with the progress row gone, in one durable transaction. */
 	strata_buf_clear(&b);
-	strata_buf_puts(&b, "BEGIN;\n");
+	strata_buf_puts(&b, "BEGIN;\nSET LOCAL synchronous_commit TO DEFAULT;\n");
 	ledger_write(&b, ctx, step->source, step->migration, step->direction, "statements", 1);
-	strata_buf_puts(&b, "COMMIT;\nRESET lock_timeout;\nRESET statement_timeout;\n");
+	strata_buf_puts(&b, "COMMIT;\n");
 	if (impl->reset_after)
-		strata_buf_puts(&b, "RESET ALL;\n");
+		strata_buf_printf(&b, "RESET ALL;\nSET synchronous_commit = %s;\n",
+			ctx->flush_each ? "DEFAULT" : "off");
+	strata_buf_printf(&b, "SET lock_timeout = '%lldms';\nSET statement_timeout = '%lldms';\n",
+		(long long)ctx->session_lock_ms, (long long)ctx->session_statement_ms);
 	if (unit_add(impl, ST_UNIT_FINAL, &b, 0, 0) != 0)
 		goto oom;
 
 	/* The text a dry run shows: every round trip, in order. */
 	strata_buf_printf(&shown, "-- %s runs statement by statement (%s), journaled in ", part->path,
-		part->mode_reason ? part->mode_reason : "no transaction");
+		part->mode_reason[0] ? part->mode_reason : "no transaction");
 	ident_schema(&shown, ctx->schema);
 	strata_buf_puts(&shown, ".progress\n");
 	if (step->resume_from > 0)
@@ -774,6 +789,8 @@ void strata_plan_free(strata_plan *plan)
 		}
 	}
 	st_free(plan->steps);
+	st_free(plan->prologue);
+	st_free(plan->epilogue);
 	st_free(plan);
 }
 
@@ -802,10 +819,27 @@ int st_plan_build(strata_plan **out, const st_plan_ctx *ctx, strata_source *cons
 			strata_track_lock_timeout_ms(ctx->config, track));
 		step->impl->statement_timeout_ms = effective(o->statement_timeout_ms,
 			part->statement_timeout_ms, strata_track_statement_timeout_ms(ctx->config, track));
-		rc = analyse(step->impl, part, err);
+		rc = st_part_load_text(step->source, (strata_sql_part *)part, step->direction == STRATA_DOWN, err);
+		if (rc == 0)
+			rc = analyse(step->impl, part, err);
 		if (rc == 0)
 			rc = part->mode == STRATA_EXEC_TRANSACTION ? build_transaction_step(step, ctx, err)
 				: build_statements_step(step, ctx, err);
+	}
+	if (rc == 0) {
+		strata_buf pro = STRATA_BUF_INIT, epi = STRATA_BUF_INIT;
+
+		strata_buf_printf(&pro, "SET lock_timeout = '%lldms';\nSET statement_timeout = '%lldms';\n",
+			(long long)ctx->session_lock_ms, (long long)ctx->session_statement_ms);
+		if (!ctx->flush_each)
+			strata_buf_puts(&pro, "-- each migration commits without waiting for its WAL flush;\n"
+				"-- every round trip of migrations ends with one commit that waits:\n"
+				"SET synchronous_commit = off;\n");
+		strata_buf_puts(&epi, "RESET lock_timeout;\nRESET statement_timeout;\nRESET synchronous_commit;\n");
+		plan->prologue = strata_buf_detach(&pro);
+		plan->epilogue = strata_buf_detach(&epi);
+		if (plan->prologue == NULL || plan->epilogue == NULL)
+			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	}
 	if (rc != 0) {
 		strata_plan_free(plan);

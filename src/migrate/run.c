@@ -205,10 +205,16 @@ static int take_locks(run_state *rs, strata_source *const *sources, size_t n, co
 static void release_locks(run_state *rs, held_lock *held, size_t n)
 {
 	strata_error ignored = STRATA_ERROR_INIT;
+	strata_buf sql = STRATA_BUF_INIT;
 	size_t i;
 
+	/* All in one round trip: this session holds each of them once. */
+	strata_buf_puts(&sql, "SELECT ");
 	for (i = 0; i < n; i++)
-		strata_lock_release(rs->c, held[i].key, &ignored);
+		strata_buf_printf(&sql, "%spg_advisory_unlock(%lld)", i ? ", " : "", (long long)held[i].key);
+	if (!strata_buf_failed(&sql) && !strata_conn_is_bad(rs->c))
+		strata_conn_exec(rs->c, strata_buf_cstr(&sql), &ignored);
+	strata_buf_release(&sql);
 }
 
 /*
@@ -288,8 +294,13 @@ static void record_failure(run_state *rs, const strata_plan_step *step, const st
 		strata_buf_release(&tail);
 	}
 	strata_buf_puts(&sql, ", $5, $6, $7::int)");
-	if (!strata_buf_failed(&sql))
+	/* Durable, like every record of what happened (the session may commit asynchronously). */
+	if (!strata_buf_failed(&sql) && strata_conn_exec(rs->c, "BEGIN; SET LOCAL synchronous_commit TO DEFAULT",
+		&ignored) == 0) {
 		strata_conn_execp(rs->c, strata_buf_cstr(&sql), 7, params, &ignored);
+		strata_conn_exec(rs->c, strata_tx_status(rs->c) == STRATA_TX_ACTIVE ? "COMMIT" : "ROLLBACK",
+			&ignored);
+	}
 	strata_buf_release(&sql);
 }
 
@@ -385,9 +396,14 @@ static int batch_item(const strata_batch_item *item, void *ud)
 	return 0;
 }
 
+static void batch_tick(int64_t waited_ms, void *ud)
+{
+	on_tick(waited_ms, ((batch_ctx *)ud)->rs);
+}
+
 static int statements_in(const strata_plan_step *step)
 {
-	return step->impl->prologue + step->impl->nstatements + 2 + (step->impl->reset_after ? 1 : 0);
+	return step->impl->prologue + step->impl->nstatements + step->impl->epilogue;
 }
 
 /* Runs steps[first..last] (all transactional) as one batch, retrying lock timeouts. */
@@ -408,7 +424,7 @@ static int run_batch(run_state *rs, strata_plan *plan, size_t first, size_t last
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.on_item = batch_item;
 	hooks.should_cancel = should_cancel;
-	hooks.on_tick = on_tick;
+	hooks.on_tick = batch_tick;
 	hooks.ud = &b;
 	while (first <= last) {
 		size_t i;
@@ -470,6 +486,17 @@ static int run_batch(run_state *rs, strata_plan *plan, size_t first, size_t last
 	}
 	st_free(b.offsets);
 	strata_buf_release(&sql);
+	if (!rs->o->flush_each && !strata_conn_is_bad(rs->c)) {
+		/* Durable before anything is reported as done. */
+		strata_error ferr = STRATA_ERROR_INIT;
+
+		if (strata_tx_status(rs->c) != STRATA_TX_IDLE)
+			strata_conn_exec(rs->c, "ROLLBACK", &ferr);
+		if (strata_conn_exec(rs->c, ST_FLUSH_SQL, &ferr) != 0 && rc == 0) {
+			*err = ferr;
+			rc = ferr.code;
+		}
+	}
 	return rc;
 }
 
@@ -714,20 +741,6 @@ int strata_migrate_run(strata_run_result *result, strata_plan **plan_out, strata
 	rc = strata_conn_query_value(&db, c, "SELECT current_database()", 0, NULL, err);
 	if (rc != 0)
 		goto done;
-	if (!options->dry_run) {
-		rc = check_pooling(&rs, err);
-		if (rc == 0)
-			rc = take_locks(&rs, sources, nsources, db, held, &nheld, &waited, err);
-		if (rc == 0)
-			rc = strata_ledger_ensure(c, rs.schema, err);
-		if (rc != 0)
-			goto done;
-	}
-	rc = strata_ledger_read(&ledger, c, rs.schema, tracks, nsources, err);
-	if (rc == 0)
-		rc = strata_status_compute(&status, sources, nsources, ledger, options->allow_out_of_order, err);
-	if (rc != 0)
-		goto done;
 	memset(&pctx, 0, sizeof(pctx));
 	pctx.conn = c;
 	pctx.options = options;
@@ -735,13 +748,66 @@ int strata_migrate_run(strata_run_result *result, strata_plan **plan_out, strata
 	pctx.schema = rs.schema;
 	pctx.os_user = st_os_user();
 	pctx.ci = st_ci_identity();
+	pctx.session_lock_ms = options->lock_timeout_ms >= 0 ? options->lock_timeout_ms
+		: options->config->lock_timeout_ms;
+	pctx.session_statement_ms = options->statement_timeout_ms >= 0 ? options->statement_timeout_ms
+		: options->config->statement_timeout_ms;
+	pctx.flush_each = options->flush_each;
+	if (!options->dry_run) {
+		/*
+		 * A look without the lock first: when nothing is to be done (the
+		 * common case in CI) that is the whole run. Whatever it finds to do
+		 * is looked at again under the lock before anything runs.
+		 */
+		rc = strata_ledger_read(&ledger, c, rs.schema, tracks, nsources, err);
+		if (rc == 0)
+			rc = strata_status_compute(&status, sources, nsources, ledger, options->allow_out_of_order,
+				err);
+		if (rc == 0)
+			rc = st_plan_build(&plan, &pctx, sources, nsources, status, err);
+		if (rc != 0 || plan->n == 0) {
+			if (plan != NULL)
+				result->planned = 0;
+			goto done;
+		}
+		strata_plan_free(plan);
+		strata_status_free(status);
+		strata_ledger_free(ledger);
+		plan = NULL;
+		status = NULL;
+		ledger = NULL;
+		rc = check_pooling(&rs, err);
+		if (rc == 0)
+			rc = take_locks(&rs, sources, nsources, db, held, &nheld, &waited, err);
+		strata_log(STRATA_LOG_DEBUG, "migration locks taken after %.1f ms", st_ns_to_ms(st_now_ns() - t0));
+		if (rc == 0)
+			rc = strata_ledger_ensure(c, rs.schema, err);
+		strata_log(STRATA_LOG_DEBUG, "ledger ready after %.1f ms", st_ns_to_ms(st_now_ns() - t0));
+		if (rc != 0)
+			goto done;
+	}
+	rc = strata_ledger_read(&ledger, c, rs.schema, tracks, nsources, err);
+	if (rc == 0)
+		rc = strata_status_compute(&status, sources, nsources, ledger, options->allow_out_of_order, err);
+	strata_log(STRATA_LOG_DEBUG, "ledger read and compared after %.1f ms", st_ns_to_ms(st_now_ns() - t0));
+	if (rc != 0)
+		goto done;
 	pctx.lock_wait_ms = waited;
 	rc = st_plan_build(&plan, &pctx, sources, nsources, status, err);
 	if (rc != 0)
 		goto done;
 	result->planned = plan->n;
-	if (!options->dry_run)
-		rc = execute(&rs, plan, err);
+	strata_log(STRATA_LOG_DEBUG, "planned %zu steps after %.1f ms", plan->n, st_ns_to_ms(st_now_ns() - t0));
+	if (!options->dry_run && plan->n > 0) {
+		strata_error ignored = STRATA_ERROR_INIT;
+
+		rc = strata_conn_exec(c, plan->prologue, err);
+		if (rc == 0)
+			rc = execute(&rs, plan, err);
+		if (!strata_conn_is_bad(c))
+			strata_conn_exec(c, plan->epilogue, &ignored);
+		strata_log(STRATA_LOG_DEBUG, "executed after %.1f ms", st_ns_to_ms(st_now_ns() - t0));
+	}
 done:
 	result->duration_ms = st_ns_to_ms(st_now_ns() - t0);
 	if (nheld > 0)

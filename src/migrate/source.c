@@ -17,6 +17,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "migrate/migrate_int.h"
 
@@ -61,14 +64,20 @@ static int is_slug(const char *s, size_t n)
 	return 1;
 }
 
-/* Splits a file name per layout; 0 when it does not match. */
+/*
+ * Splits a file name per layout; 0 when it does not match. With version and
+ * name NULL it only checks (no allocation: layout detection tests every
+ * name against every layout).
+ */
 static int match_name(const char *f, strata_layout layout, char **version, char **name,
 	part_kind *kind)
 {
 	size_t len = strlen(f), vlen, nlen;
 	const char *rest;
+	int check_only = version == NULL;
 
-	*version = *name = NULL;
+	if (!check_only)
+		*version = *name = NULL;
 	if (layout == STRATA_LAYOUT_FLYWAY) {
 		const char *sep;
 
@@ -79,10 +88,22 @@ static int match_name(const char *f, strata_layout layout, char **version, char 
 			return 0;
 		vlen = (size_t)(sep - f - 1);
 		nlen = len - 4 - (size_t)(sep + 2 - f);
+		*kind = f[0] == 'V' ? PART_UP : PART_DOWN;
+		if (nlen == 0 || vlen == 0 || vlen > 64)
+			return 0;
+		{
+			char v[65];
+
+			memcpy(v, f + 1, vlen);
+			v[vlen] = '\0';
+			if (!st_version_valid(v, layout))
+				return 0;
+		}
+		if (check_only)
+			return 1;
 		*version = st_strndup(f + 1, vlen);
 		*name = st_strndup(sep + 2, nlen);
-		*kind = f[0] == 'V' ? PART_UP : PART_DOWN;
-		if (*version == NULL || *name == NULL || !st_version_valid(*version, layout) || nlen == 0)
+		if (*version == NULL || *name == NULL)
 			goto no;
 		return 1;
 	}
@@ -107,6 +128,8 @@ static int match_name(const char *f, strata_layout layout, char **version, char 
 	}
 	if (nlen == 0 || (layout == STRATA_LAYOUT_STRATA && !is_slug(rest, nlen)))
 		return 0;
+	if (check_only)
+		return 1;
 	*version = st_strndup(f, vlen);
 	*name = st_strndup(rest, nlen);
 	if (*version == NULL || *name == NULL)
@@ -197,19 +220,12 @@ static strata_layout detect_layout(char **names, size_t n, const char *dir, stra
 		STRATA_LAYOUT_STRATA, STRATA_LAYOUT_GOLANG_MIGRATE, STRATA_LAYOUT_FLYWAY, STRATA_LAYOUT_DBMATE,
 	};
 	size_t counts[4] = { 0, 0, 0, 0 }, i, k, best = 0;
-	char *v, *nm;
 	part_kind kind;
 
 	ST_UNUSED(dir);
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < 4; k++) {
-			if (match_name(names[i], order[k], &v, &nm, &kind)) {
-				counts[k]++;
-				st_free(v);
-				st_free(nm);
-			}
-		}
-	}
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 4; k++)
+			counts[k] += match_name(names[i], order[k], NULL, NULL, &kind) != 0;
 	/* golang-migrate accepts every strata name; strata wins when it covers them all. */
 	if (counts[0] > 0 && counts[0] == counts[1])
 		return STRATA_LAYOUT_STRATA;
@@ -346,6 +362,34 @@ static int flyway_no_tx(const char *dir, const char *file)
 	return no_tx;
 }
 
+/*
+ * The sections of a dbmate file: the up section starts after its marker
+ * line and ends at the down marker (or the end); -1 when there is no down.
+ */
+static int dbmate_sections(const char *text, size_t len, long *up, long *down, size_t *up_start,
+	size_t *up_end, size_t *down_start)
+{
+	*up = find_marker(text, len, "-- migrate:up");
+	*down = find_marker(text, len, "-- migrate:down");
+	if (*up < 0 || (*down >= 0 && *down < *up))
+		return -1;
+	*up_start = (size_t)*up;
+	while (*up_start < len && text[*up_start] != '\n')
+		(*up_start)++;
+	if (*up_start < len)
+		(*up_start)++;
+	*up_end = *down >= 0 ? (size_t)*down : len;
+	*down_start = len;
+	if (*down >= 0) {
+		*down_start = (size_t)*down;
+		while (*down_start < len && text[*down_start] != '\n')
+			(*down_start)++;
+		if (*down_start < len)
+			(*down_start)++;
+	}
+	return 0;
+}
+
 /* Reads one file into its migration's part(s) and checks it. */
 static int load_entry(strata_migration *m, const entry *e, const strata_source *src, const char *dir,
 	const char *root, strata_problems *problems, strata_error *err)
@@ -371,26 +415,18 @@ static int load_entry(strata_migration *m, const entry *e, const strata_source *
 	if (rc != 0)
 		goto done;
 	if (e->kind == PART_BOTH) {
-		long up = find_marker(content.ptr, content.len, "-- migrate:up");
-		long down = find_marker(content.ptr, content.len, "-- migrate:down");
-		const char *text = content.ptr;
-		size_t up_start, up_end;
+		const char *text = content.ptr ? content.ptr : "";
+		long up, down;
+		size_t up_start, up_end, ds;
 
-		if (up < 0) {
-			rc = st_problem_add(problems, shown, 0, "has no '-- migrate:up' line (dbmate layout)");
+		if (dbmate_sections(text, content.len, &up, &down, &up_start, &up_end, &ds) != 0) {
+			if (up < 0)
+				rc = st_problem_add(problems, shown, 0, "has no '-- migrate:up' line (dbmate layout)");
+			else
+				rc = st_problem_add(problems, shown, st_line_of(text, content.len, (size_t)down),
+					"'-- migrate:down' comes before '-- migrate:up'");
 			goto done;
 		}
-		if (down >= 0 && down < up) {
-			rc = st_problem_add(problems, shown, st_line_of(text, content.len, (size_t)down),
-				"'-- migrate:down' comes before '-- migrate:up'");
-			goto done;
-		}
-		up_start = (size_t)up;
-		while (up_start < content.len && text[up_start] != '\n')
-			up_start++;
-		if (up_start < content.len)
-			up_start++;
-		up_end = down >= 0 ? (size_t)down : content.len;
 		if (set_part(&m->up, shown, text + up_start, up_end - up_start,
 			st_line_of(text, content.len, up_start)) != 0)
 			goto oom;
@@ -403,12 +439,6 @@ static int load_entry(strata_migration *m, const entry *e, const strata_source *
 		dirs.requires = NULL;
 		dirs.nrequires = 0;
 		if (down >= 0) {
-			size_t ds = (size_t)down;
-
-			while (ds < content.len && text[ds] != '\n')
-				ds++;
-			if (ds < content.len)
-				ds++;
 			if (set_part(&m->down, shown, text + ds, content.len - ds,
 				st_line_of(text, content.len, ds)) != 0)
 				goto oom;
@@ -467,6 +497,7 @@ void strata_source_free(strata_source *source)
 		st_free(m->requires);
 	}
 	st_free(source->migrations);
+	st_free(source->root);
 	st_free(source);
 }
 
@@ -521,6 +552,8 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 	strata_problems *problems, strata_error *err)
 {
 	strata_source *src = NULL;
+	st_cache *cache = NULL;
+	int dirfd = -1;
 	char **names = NULL, *rel = NULL;
 	size_t nnames = 0, i;
 	entries list;
@@ -537,11 +570,21 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 	if (rel[0] != '\0' && rel[strlen(rel) - 1] == '/')
 		rel[strlen(rel) - 1] = '\0';
 	src->track = track;
+	src->root = st_strdup(root);
+	if (src->root == NULL)
+		goto oom;
 	rc = list_files(&names, &nnames, track->path, err);
 	if (rc != 0)
 		goto done;
 	src->layout = track->layout != STRATA_LAYOUT_AUTO ? track->layout
 		: detect_layout(names, nnames, track->path, problems, rel);
+	/* Flyway's .conf side files decide things too: that layout is always read in full. */
+	if (src->layout != STRATA_LAYOUT_FLYWAY) {
+		rc = st_cache_open(&cache, root, src, err);
+		if (rc != 0)
+			goto done;
+		dirfd = open(track->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 
 	for (i = 0; i < nnames; i++) {
 		char *version, *name;
@@ -618,10 +661,30 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 				goto oom;
 			continue;
 		}
-		st_free(shown);
-		rc = load_entry(m, e, src, track->path, root, problems, err);
-		if (rc != 0)
-			goto done;
+		{
+			struct stat st;
+			size_t before = problems->n;
+			int hit = 0, have_stat;
+
+			/* Relative to the open folder: no path walk per file. */
+			have_stat = dirfd >= 0 && fstatat(dirfd, e->file, &st, 0) == 0;
+			if (have_stat && cache != NULL) {
+				hit = st_cache_fill(cache, e->file, &st, m, shown);
+				if (hit < 0) {
+					st_free(shown);
+					goto oom;
+				}
+			}
+			st_free(shown);
+			if (!hit) {
+				rc = load_entry(m, e, src, track->path, root, problems, err);
+				if (rc != 0)
+					goto done;
+				if (have_stat && problems->n == before && cache != NULL)
+					st_cache_put(cache, e->file, &st, m, e->kind != PART_DOWN,
+						e->kind == PART_DOWN || (e->kind == PART_BOTH && m->down.path != NULL));
+			}
+		}
 	}
 	/* Downs without ups, and ups without downs where the track requires them. */
 	for (i = 0; i < src->n; i++) {
@@ -640,15 +703,68 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 	if (rc != 0)
 		goto oom;
 	st_problems_sort(problems);
+	st_cache_save(cache);
 	*out = src;
 	src = NULL;
 	goto done;
 oom:
 	rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 done:
+	if (dirfd >= 0)
+		close(dirfd);
+	st_cache_free(cache);
 	entries_release(&list);
 	free_names(names, nnames);
 	st_free(rel);
 	strata_source_free(src);
+	return rc;
+}
+
+int st_part_load_text(const strata_source *src, strata_sql_part *part, int down, strata_error *err)
+{
+	strata_buf path = STRATA_BUF_INIT, content = STRATA_BUF_INIT;
+	char norm[65], raw[65];
+	const char *text;
+	size_t start = 0, end;
+	int rc;
+
+	if (part->sql != NULL)
+		return 0;
+	if (part->path[0] == '/')
+		strata_buf_puts(&path, part->path);
+	else
+		st_path_join(&path, src->root, part->path);
+	if (strata_buf_failed(&path))
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	rc = st_file_read(&content, strata_buf_cstr(&path), MAX_FILE_SIZE, err);
+	if (rc != 0)
+		goto done;
+	text = content.ptr ? content.ptr : "";
+	end = content.len;
+	if (src->layout == STRATA_LAYOUT_DBMATE) {
+		long up_m, down_m;
+		size_t up_start, up_end, ds;
+
+		if (dbmate_sections(text, content.len, &up_m, &down_m, &up_start, &up_end, &ds) != 0 ||
+			(down && down_m < 0)) {
+			rc = strata_error_set(err, STRATA_EINVAL, "'%s' changed while strata was working: run again",
+				part->path);
+			goto done;
+		}
+		start = down ? ds : up_start;
+		end = down ? content.len : up_end;
+	}
+	if (st_checksums(norm, raw, text + start, end - start) != 0 || strcmp(raw, part->raw_checksum) != 0) {
+		rc = strata_error_set(err, STRATA_EINVAL, "'%s' changed while strata was working: run again",
+			part->path);
+		goto done;
+	}
+	part->sql = st_strndup(text + start, end - start);
+	part->len = end - start;
+	if (part->sql == NULL)
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+done:
+	strata_buf_release(&path);
+	strata_buf_release(&content);
 	return rc;
 }

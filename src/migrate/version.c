@@ -81,6 +81,17 @@ static int compare_group(const char *a, size_t la, const char *b, size_t lb)
 int strata_version_compare(const char *a, const char *b)
 {
 	char ta[16], tb[16];
+	size_t la = 0, lb = 0;
+
+	/* Fast path, the common case: digits only, same width (zero-padded, or timestamps). */
+	while (a[la] >= '0' && a[la] <= '9')
+		la++;
+	while (b[lb] >= '0' && b[lb] <= '9')
+		lb++;
+	if (a[la] == '\0' && b[lb] == '\0' && la == lb) {
+		int c = memcmp(a, b, la);
+		return (c > 0) - (c < 0);
+	}
 
 	/* Timestamps with and without seconds compare as moments. */
 	if (st_version_is_timestamp(a) && st_version_is_timestamp(b) && strlen(a) != strlen(b)) {
@@ -90,13 +101,13 @@ int strata_version_compare(const char *a, const char *b)
 		b = tb;
 	}
 	for (;;) {
-		size_t la = strcspn(a, "._"), lb = strcspn(b, "._");
-		int c = compare_group(a, la, b, lb);
+		size_t ga = strcspn(a, "._"), gb = strcspn(b, "._");
+		int c = compare_group(a, ga, b, gb);
 
 		if (c != 0)
 			return c;
-		a += la;
-		b += lb;
+		a += ga;
+		b += gb;
 		if (*a == '\0' || *b == '\0')
 			return (*a != '\0') - (*b != '\0');
 		a++;
