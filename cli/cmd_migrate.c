@@ -102,6 +102,7 @@ int cmd_migrate(cli_ctx *ctx, int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.lock_wait_ms = o.lock_timeout_ms = o.statement_timeout_ms = -1;
 	o.lock_retries = -1;
+	o.canary = -1;
 	o.limit = 50;
 	idx = cli_command_index(ctx, argc, argv);
 	if (idx >= argc) {

@@ -58,6 +58,10 @@ int mig_load_config(mig_project *p, cli_ctx *ctx, const mig_opts *o);
 int mig_load_sources(mig_project *p, cli_ctx *ctx, const mig_opts *o);
 void mig_project_free(mig_project *p);
 
+/* Run options from the command line and strata.yaml; events go to mig_print_event. */
+void mig_fill_run_options(strata_run_options *ro, const mig_project *p, const mig_opts *o,
+	cli_ctx *ctx);
+
 /* Prints a run's events: text lines on stderr, or JSON lines on stdout. */
 void mig_print_event(const strata_migrate_event *ev, void *ud);
 

@@ -458,11 +458,21 @@ done:
 
 /* ---- events ---- */
 
+/* A row count for people: "1200", "~48000000" (an estimate), or what its absence means. */
+static void put_count(strata_buf *b, long long n, int estimated, const char *absent)
+{
+	if (n < 0)
+		strata_buf_puts(b, absent);
+	else
+		strata_buf_printf(b, "%s%lld", estimated ? "~" : "", n);
+}
+
 void mig_print_event(const strata_migrate_event *ev, void *ud)
 {
 	cli_ctx *ctx = ud;
 	static const char *const kinds[] = { "lock_wait", "start", "statement", "retry", "done", "error",
 		"warning" };
+	size_t i;
 
 	if (ctx->format == CLI_FORMAT_JSON) {
 		strata_buf b = STRATA_BUF_INIT;
@@ -494,6 +504,29 @@ void mig_print_event(const strata_migrate_event *ev, void *ud)
 			strata_json_double(&w, ev->duration_ms);
 			strata_json_key(&w, "rows_changed");
 			strata_json_int(&w, ev->rows_changed);
+			strata_json_key(&w, "row_counts");
+			strata_json_array_begin(&w);
+			for (i = 0; i < ev->nrow_counts; i++) {
+				const strata_row_count *rc = &ev->row_counts[i];
+
+				strata_json_object_begin(&w);
+				strata_json_key(&w, "table");
+				strata_json_string(&w, rc->table);
+				strata_json_key(&w, "before");
+				if (rc->before >= 0)
+					strata_json_int(&w, rc->before);
+				else
+					strata_json_null(&w);
+				strata_json_key(&w, "after");
+				if (rc->after >= 0)
+					strata_json_int(&w, rc->after);
+				else
+					strata_json_null(&w);
+				strata_json_key(&w, "estimated");
+				strata_json_bool(&w, rc->before_estimated || rc->after_estimated);
+				strata_json_object_end(&w);
+			}
+			strata_json_array_end(&w);
 			break;
 		case STRATA_EV_STATEMENT:
 			strata_json_key(&w, "statement");
@@ -541,17 +574,26 @@ void mig_print_event(const strata_migrate_event *ev, void *ud)
 		return;
 	}
 	switch (ev->kind) {
-	case STRATA_EV_DONE:
+	case STRATA_EV_DONE: {
+		strata_buf extra = STRATA_BUF_INIT;
+
 		if (ev->rows_changed > 0)
-			strata_log(STRATA_LOG_NOTICE, "%s%s%s %s/%s %s (%.1f ms, %lld rows changed)",
-				ev->target ? ev->target : "", ev->target ? ": " : "",
-				ev->direction == STRATA_UP ? "applied" : "reverted", ev->track, ev->version, ev->name,
-				ev->duration_ms, ev->rows_changed);
-		else
-			strata_log(STRATA_LOG_NOTICE, "%s%s%s %s/%s %s (%.1f ms)", ev->target ? ev->target : "",
-				ev->target ? ": " : "", ev->direction == STRATA_UP ? "applied" : "reverted", ev->track,
-				ev->version, ev->name, ev->duration_ms);
+			strata_buf_printf(&extra, ", %lld row%s changed", ev->rows_changed,
+				ev->rows_changed == 1 ? "" : "s");
+		for (i = 0; i < ev->nrow_counts; i++) {
+			const strata_row_count *rc = &ev->row_counts[i];
+
+			strata_buf_printf(&extra, "%s%s ", i == 0 ? "; rows: " : ", ", rc->table);
+			put_count(&extra, rc->before, rc->before_estimated, "none");
+			strata_buf_puts(&extra, " -> ");
+			put_count(&extra, rc->after, rc->after_estimated, "dropped");
+		}
+		strata_log(STRATA_LOG_NOTICE, "%s%s%s %s/%s %s (%.1f ms%s)", ev->target ? ev->target : "",
+			ev->target ? ": " : "", ev->direction == STRATA_UP ? "applied" : "reverted", ev->track,
+			ev->version, ev->name, ev->duration_ms, strata_buf_cstr(&extra));
+		strata_buf_release(&extra);
 		break;
+	}
 	case STRATA_EV_START:
 		strata_log(STRATA_LOG_INFO, "%s%s%s %s/%s %s", ev->target ? ev->target : "",
 			ev->target ? ": " : "", ev->direction == STRATA_UP ? "applying" : "reverting", ev->track,
@@ -584,7 +626,7 @@ void mig_print_event(const strata_migrate_event *ev, void *ud)
 
 /* ---- plan, up, down, redo, goto ---- */
 
-static void fill_run_options(strata_run_options *ro, const mig_project *p, const mig_opts *o,
+void mig_fill_run_options(strata_run_options *ro, const mig_project *p, const mig_opts *o,
 	cli_ctx *ctx)
 {
 	strata_run_options init = STRATA_RUN_OPTIONS_INIT;
@@ -709,7 +751,7 @@ static int run_direction(cli_ctx *ctx, mig_opts *o, strata_direction dir, int fo
 	rc = early_finish(&early, &c, 1);
 	if (rc != 0)
 		goto done;
-	fill_run_options(&ro, &p, o, ctx);
+	mig_fill_run_options(&ro, &p, o, ctx);
 	ro.direction = dir;
 	ro.dry_run = o->dry_run || force_dry_run;
 	rc = strata_migrate_run(&result, &plan, c, p.sources, p.n, &ro, &err);

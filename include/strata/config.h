@@ -167,6 +167,12 @@ STRATA_API int strata_fleet_config_load(strata_fleet_config **out, const char *p
 	strata_error *err);
 STRATA_API void strata_fleet_config_free(strata_fleet_config *config);
 
+/*
+ * The name a fleet target gets from its URL ("<host>/<dbname>", password
+ * never included); free with strata_free. For targets listed by a query.
+ */
+STRATA_API int strata_fleet_target_name(char **out, const char *url);
+
 #ifdef __cplusplus
 }
 #endif

@@ -271,6 +271,18 @@ typedef enum strata_event_kind {
 	STRATA_EV_WARNING            /* long-running migration, proxy detected, ... */
 } strata_event_kind;
 
+/*
+ * Rows of a table a migration changes (writes to, alters, drops), counted
+ * in the migration's own transaction just before and just after it. -1: the
+ * table did not exist (or was not a table). A table over 64 MiB is not
+ * scanned: its count is the planner's estimate and *_estimated is set.
+ */
+typedef struct strata_row_count {
+	const char *table;           /* as the migration names it */
+	long long before, after;
+	int before_estimated, after_estimated;
+} strata_row_count;
+
 typedef struct strata_migrate_event {
 	strata_event_kind kind;
 	const char *target;          /* fleet target name, or NULL */
@@ -289,6 +301,8 @@ typedef struct strata_migrate_event {
 	const char *file;            /* ERROR: where */
 	int line;                    /* ERROR: line of the failing statement in the file */
 	long long rows_changed;      /* DONE: rows inserted, updated or deleted */
+	const strata_row_count *row_counts;  /* DONE: the tables it changes */
+	size_t nrow_counts;
 } strata_migrate_event;
 
 typedef struct strata_run_result {
@@ -316,6 +330,54 @@ STRATA_API void strata_plan_free(strata_plan *plan);
  * error "interrupted", leaving database and ledger consistent.
  */
 STRATA_API void strata_migrate_interrupt(void);
+
+/* ------------------------------------------------------------------------
+ * Fleets: the same migrations on many databases
+ * ------------------------------------------------------------------------ */
+
+typedef enum strata_target_state {
+	STRATA_TARGET_OK = 0,
+	STRATA_TARGET_FAILED,
+	STRATA_TARGET_SKIPPED     /* not started: a canary or an earlier target failed */
+} strata_target_state;
+
+typedef struct strata_fleet_target_result {
+	char *name;
+	char *display;            /* the URL, password masked */
+	int canary;
+	strata_target_state state;
+	strata_run_result run;
+	strata_error error;       /* FAILED: why */
+} strata_fleet_target_result;
+
+typedef struct strata_fleet_result {
+	strata_fleet_target_result *targets;
+	size_t n;
+	size_t ok, failed, skipped;
+	double duration_ms;
+} strata_fleet_result;
+
+typedef struct strata_fleet_options {
+	const strata_fleet_config *fleet;
+	int parallel;              /* 0: the fleet file's */
+	int canary;                /* -1: the fleet file's */
+	int continue_on_error;     /* -1: the fleet file's */
+	const char *command;       /* application_name's command */
+	int connect_timeout_ms;    /* 0: 10 s */
+	strata_run_options run;    /* per target; on_event gets the target's name in ev->target */
+} strata_fleet_options;
+
+/*
+ * Runs strata_migrate_run (up) on every target: the ones a query lists
+ * after the file's, canaries first and alone, then the rest with at most
+ * `parallel` at once. On a failure no new target starts unless
+ * continue_on_error. *out lists every target's outcome (free with
+ * strata_fleet_result_free); the call fails only for the run as a whole
+ * (no targets, the query failed, out of memory).
+ */
+STRATA_API int strata_fleet_run(strata_fleet_result **out, strata_source *const *sources,
+	size_t nsources, const strata_fleet_options *options, strata_error *err);
+STRATA_API void strata_fleet_result_free(strata_fleet_result *result);
 
 /* Records migrations up to and including version as applied without running them (adoption). */
 STRATA_API int strata_migrate_baseline(strata_conn *c, const strata_project_config *config,

@@ -361,6 +361,12 @@ done:
 	return rc;
 }
 
+int strata_fleet_target_name(char **out, const char *url)
+{
+	*out = NULL;
+	return derive_name(out, url);
+}
+
 static int check_name(const st_config_ctx *ctx, const st_yaml_node *v, const char *name)
 {
 	const unsigned char *p;

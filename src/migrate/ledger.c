@@ -7,6 +7,8 @@
  *   progress  statements done by a statement-by-statement migration that
  *             has not finished (removed when it does)
  *   meta      the ledger's own format version
+ *   row_counts(text[])  rows of the tables a migration changes, counted
+ *             before and after it (an estimate for tables over 64 MiB)
  *
  * Reading is one query (history and progress together), so that planning
  * stays fast however long the history grows. A database without the
@@ -56,6 +58,7 @@ static const char ledger_ddl[] =
 	"  duration_ms double precision NOT NULL DEFAULT 0,\n"
 	"  lock_wait_ms double precision NOT NULL DEFAULT 0,\n"
 	"  execution text NOT NULL CHECK (execution IN ('transaction', 'statements', 'baseline')),\n"
+	"  row_counts jsonb,\n"
 	"  PRIMARY KEY (track, version));\n"
 	"COMMENT ON TABLE @.history IS 'strata: one row per applied migration per track';\n"
 	"CREATE TABLE IF NOT EXISTS @.events (\n"
@@ -84,6 +87,7 @@ static const char ledger_ddl[] =
 	"  statements_done integer NOT NULL DEFAULT 0,\n"
 	"  started_at timestamptz NOT NULL DEFAULT now(),\n"
 	"  updated_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  rows_before jsonb,\n"
 	"  PRIMARY KEY (track, version));\n"
 	"COMMENT ON TABLE @.progress IS 'strata: statements done by statement-by-statement migrations in flight';\n"
 	"CREATE OR REPLACE FUNCTION @.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
@@ -98,7 +102,46 @@ static const char ledger_ddl[] =
 	"CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON @.events\n"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION @.refuse_change();\n"
 	"INSERT INTO @.meta (key, value) VALUES ('ledger_format', '" LEDGER_FORMAT "')\n"
-	"  ON CONFLICT (key) DO NOTHING;\n";
+	"  ON CONFLICT (key) DO NOTHING;\n"
+	/* Added after the first ledgers were written: upgrade them in place. */
+	"ALTER TABLE @.history ADD COLUMN IF NOT EXISTS row_counts jsonb;\n"
+	"ALTER TABLE @.progress ADD COLUMN IF NOT EXISTS rows_before jsonb;\n"
+	/*
+	 * One element per table, in order: null when the table does not exist,
+	 * {"rows": n} counted, or {"estimate": n} from the planner's statistics
+	 * when the table (all its partitions) is over 64 MiB, so that counting
+	 * never turns a quick migration into a long scan. Created last: the
+	 * fast path of strata_ledger_ensure looks for it.
+	 */
+	"CREATE OR REPLACE FUNCTION @.row_counts(tables text[]) RETURNS jsonb\n"
+	"LANGUAGE plpgsql AS $f$\n"
+	"DECLARE\n"
+	"  t text; r regclass; k \"char\"; est real; bytes bigint; n bigint;\n"
+	"  res jsonb := '[]';\n"
+	"BEGIN\n"
+	"  FOREACH t IN ARRAY tables LOOP\n"
+	"    r := pg_catalog.to_regclass(t);\n"
+	"    k := NULL;\n"
+	"    IF r IS NOT NULL THEN\n"
+	"      SELECT c.relkind, c.reltuples INTO k, est FROM pg_catalog.pg_class c WHERE c.oid = r;\n"
+	"    END IF;\n"
+	"    IF k IS NULL OR k NOT IN ('r', 'p', 'm') THEN\n"
+	"      res := res || 'null'::jsonb;\n"
+	"      CONTINUE;\n"
+	"    END IF;\n"
+	"    SELECT coalesce(sum(pg_catalog.pg_relation_size(p.relid)), 0) INTO bytes\n"
+	"      FROM pg_catalog.pg_partition_tree(r) p;\n"
+	"    IF bytes <= 67108864 THEN\n"
+	"      EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', r) INTO n;\n"
+	"      res := res || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('rows', n));\n"
+	"    ELSE\n"
+	"      res := res || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('estimate',\n"
+	"        CASE WHEN est < 0 THEN NULL ELSE est::bigint END));\n"
+	"    END IF;\n"
+	"  END LOOP;\n"
+	"  RETURN res;\n"
+	"END $f$;\n"
+	"COMMENT ON FUNCTION @.row_counts(text[]) IS 'strata: rows of the tables a migration changes';\n";
 
 /* text with every '@' replaced by the quoted schema. */
 static int with_schema(strata_buf *out, const char *text, const char *schema)
@@ -123,9 +166,9 @@ int strata_ledger_ensure(strata_conn *c, const char *schema, strata_error *err)
 	int rc;
 
 	/* Fast path: already there (one round trip). */
-	strata_buf_puts(&sql, "SELECT to_regclass('");
+	strata_buf_puts(&sql, "SELECT to_regprocedure('");
 	st_ledger_ident(&sql, schema);
-	strata_buf_puts(&sql, ".progress') IS NOT NULL");
+	strata_buf_puts(&sql, ".row_counts(text[])') IS NOT NULL");
 	if (strata_buf_failed(&sql))
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	rc = strata_conn_query_value(&exists, c, strata_buf_cstr(&sql), 0, NULL, err);

@@ -99,6 +99,13 @@ struct st_step_impl {
 	int *lines;          /* line in the file of each statement (1-based index) */
 	int *dml;            /* 1 when the statement changes rows (for the rows-changed count) */
 	int reset_after;     /* the part sets session state: RESET ALL (and our settings again) after it */
+	/*
+	 * Tables whose rows the part may change (written to, altered, dropped),
+	 * counted before and after it: names as the parser gave them, and quoted
+	 * for to_regclass.
+	 */
+	char **count_names, **count_quoted;
+	size_t ncount;
 	/* TRANSACTION mode: statements before the file's first (BEGIN, and set_config when it overrides). */
 	int prologue;
 	int epilogue;        /* statements after the file's last (ledger, COMMIT, the RESET group) */
@@ -130,6 +137,11 @@ int st_plan_build(strata_plan **out, const st_plan_ctx *ctx, strata_source *cons
 	size_t nsources, const strata_status *status, strata_error *err);
 
 /* ---- run.c ---- */
+/* strata_migrate_run without clearing an earlier interrupt (fleets run it per target). */
+int st_migrate_run(strata_run_result *result, strata_plan **plan_out, strata_conn *c,
+	strata_source *const *sources, size_t nsources, const strata_run_options *options,
+	int reset_interrupt, strata_error *err);
+int st_migrate_interrupted(void);
 /* The actor columns: OS user and CI identity (NULL when not in CI). */
 const char *st_os_user(void);
 const char *st_ci_identity(void);

@@ -52,11 +52,115 @@ static int64_t effective(int64_t option, int64_t file, int64_t track_or_project)
 
 /* ---- what the parser says about the part ---- */
 
+/* Statements whose tables get their rows counted before and after the migration. */
+static int changes_rows(const char *node)
+{
+	static const char *const nodes[] = {
+		"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CopyStmt", "TruncateStmt",
+		"AlterTableStmt", "DropStmt", "CreateTableAsStmt", "SelectStmt"
+	};
+	size_t i;
+
+	for (i = 0; i < ST_ARRAY_LEN(nodes); i++)
+		if (strcmp(node, nodes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* At most this many tables are counted per migration. */
+#define COUNT_MAX 32
+
+/* "a.b" as "\"a\".\"b\"": the parser's name, exact for to_regclass. */
+static char *quote_name(const char *name)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	const char *p;
+
+	strata_buf_putc(&b, '"');
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '.')
+			strata_buf_puts(&b, "\".\"");
+		else if (*p == '"')
+			strata_buf_puts(&b, "\"\"");
+		else
+			strata_buf_putc(&b, *p);
+	}
+	strata_buf_putc(&b, '"');
+	return strata_buf_detach(&b);
+}
+
+/*
+ * The tables that row-changing statements name. A second parse, asking for
+ * tables, only for the parts that have such statements: most migrations
+ * (CREATE TABLE, CREATE INDEX, CREATE VIEW) never pay for it.
+ */
+static int collect_counted(struct st_step_impl *impl, const strata_sql_part *part, strata_error *err)
+{
+	strata_sql_script *script = NULL;
+	size_t i, j, k;
+	int rc;
+
+	rc = strata_sql_script_parse(&script, part->sql, part->len, STRATA_SQL_CLASSIFY | STRATA_SQL_TABLES,
+		err);
+	if (rc != 0)
+		return rc;
+	impl->count_names = st_calloc(COUNT_MAX, sizeof(char *));
+	impl->count_quoted = st_calloc(COUNT_MAX, sizeof(char *));
+	if (impl->count_names == NULL || impl->count_quoted == NULL)
+		goto oom;
+	for (i = 0; i < script->nstmts; i++) {
+		const strata_sql_stmt *st = &script->stmts[i];
+
+		if (st->node == NULL || !changes_rows(st->node))
+			continue;
+		for (j = 0; j < st->ntables && impl->ncount < COUNT_MAX; j++) {
+			for (k = 0; k < impl->ncount; k++)
+				if (strcmp(impl->count_names[k], st->tables[j]) == 0)
+					break;
+			if (k < impl->ncount)
+				continue;
+			/* k == ncount: the next free slot. */
+			impl->count_names[k] = st_strdup(st->tables[j]);
+			impl->count_quoted[k] = quote_name(st->tables[j]);
+			impl->ncount++;
+			if (impl->count_names[k] == NULL || impl->count_quoted[k] == NULL)
+				goto oom;
+		}
+	}
+	strata_sql_script_free(script);
+	return 0;
+oom:
+	strata_sql_script_free(script);
+	return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+}
+
+static void text_array(strata_buf *b, const st_plan_ctx *ctx, char *const *items, size_t n)
+{
+	size_t i;
+
+	strata_buf_puts(b, "ARRAY[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strata_buf_puts(b, ", ");
+		lit(b, ctx->conn, items[i]);
+	}
+	strata_buf_puts(b, "]::text[]");
+}
+
+/* <schema>.row_counts(ARRAY[...]): the counts of the part's tables, as jsonb. */
+static void count_call(strata_buf *b, const st_plan_ctx *ctx, const struct st_step_impl *impl)
+{
+	ident_schema(b, ctx->schema);
+	strata_buf_puts(b, ".row_counts(");
+	text_array(b, ctx, impl->count_quoted, impl->ncount);
+	strata_buf_putc(b, ')');
+}
+
 static int analyse(struct st_step_impl *impl, const strata_sql_part *part, strata_error *err)
 {
 	strata_sql_script *script = NULL;
 	size_t i;
-	int rc;
+	int rc, counted = 0;
 
 	rc = strata_sql_script_parse(&script, part->sql, part->len, STRATA_SQL_CLASSIFY, err);
 	if (rc != 0)
@@ -82,7 +186,10 @@ static int analyse(struct st_step_impl *impl, const strata_sql_part *part, strat
 			strcmp(node, "CopyStmt") == 0;
 		if (strcmp(node, "VariableSetStmt") == 0)
 			impl->reset_after = 1;
+		counted |= changes_rows(node);
 	}
+	if (counted)
+		rc = collect_counted(impl, part, err);
 done:
 	strata_sql_script_free(script);
 	return rc;
@@ -95,14 +202,31 @@ done:
  * statement. from_progress: also remove the progress row and count the
  * duration from its start (a statement-by-statement run, resumed or not).
  */
-static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_source *src,
-	const strata_migration *m, strata_direction dir, const char *execution, int from_progress)
+static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_plan_step *step,
+	const char *execution, int from_progress)
 {
 	strata_conn *c = ctx->conn;
+	const strata_source *src = step->source;
+	const strata_migration *m = step->migration;
+	strata_direction dir = step->direction;
 	const char *duration_sql = from_progress
 		? "coalesce((SELECT extract(epoch FROM clock_timestamp() - started_at) * 1000 FROM p), 0)"
 		: "(extract(epoch FROM clock_timestamp() - now()) * 1000)";
+	strata_buf counts = STRATA_BUF_INIT;
 
+	/* The row counts: before (saved when the migration started), and now. */
+	if (step->impl->ncount == 0) {
+		strata_buf_puts(&counts, "NULL::jsonb");
+	} else {
+		strata_buf_puts(&counts, "jsonb_build_object('tables', to_jsonb(");
+		text_array(&counts, ctx, step->impl->count_names, step->impl->ncount);
+		strata_buf_printf(&counts, "), 'before', %s, 'after', ", from_progress
+			? "(SELECT rows_before FROM p)" : "current_setting('strata.rows_before')::jsonb");
+		count_call(&counts, ctx, step->impl);
+		strata_buf_putc(&counts, ')');
+	}
+	if (strata_buf_failed(&counts))
+		b->failed = 1;
 	if (from_progress) {
 		strata_buf_puts(b, "WITH p AS (DELETE FROM ");
 		ident_schema(b, ctx->schema);
@@ -110,7 +234,7 @@ static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_sou
 		lit(b, c, src->track->name);
 		strata_buf_puts(b, " AND version = ");
 		lit(b, c, m->version);
-		strata_buf_puts(b, " RETURNING started_at),\n");
+		strata_buf_puts(b, " RETURNING started_at, rows_before),\n");
 	} else {
 		strata_buf_puts(b, "WITH ");
 	}
@@ -118,7 +242,8 @@ static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_sou
 		strata_buf_puts(b, "h AS (INSERT INTO ");
 		ident_schema(b, ctx->schema);
 		strata_buf_puts(b, ".history (track, version, name, checksum, raw_checksum, down_checksum,"
-			" applied_by_os, applied_by_ci, strata_version, duration_ms, lock_wait_ms, execution) VALUES (");
+			" applied_by_os, applied_by_ci, strata_version, duration_ms, lock_wait_ms, execution, row_counts)"
+			" VALUES (");
 		lit(b, c, src->track->name);
 		strata_buf_puts(b, ", ");
 		lit(b, c, m->version);
@@ -138,7 +263,8 @@ static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_sou
 		lit(b, c, strata_version());
 		strata_buf_printf(b, ", %s, %.3f, ", duration_sql, ctx->lock_wait_ms);
 		lit(b, c, execution);
-		strata_buf_puts(b, ") RETURNING track, version, name, duration_ms)\n");
+		strata_buf_printf(b, ", %s) RETURNING track, version, name, duration_ms, row_counts)\n",
+			strata_buf_cstr(&counts));
 	} else {
 		strata_buf_puts(b, "h AS (DELETE FROM ");
 		ident_schema(b, ctx->schema);
@@ -146,19 +272,23 @@ static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_sou
 		lit(b, c, src->track->name);
 		strata_buf_puts(b, " AND version = ");
 		lit(b, c, m->version);
-		strata_buf_printf(b, " RETURNING track, version, name, %s AS duration_ms)\n", duration_sql);
+		strata_buf_printf(b, " RETURNING track, version, name, %s AS duration_ms, %s AS row_counts)\n",
+			duration_sql, strata_buf_cstr(&counts));
 	}
 	strata_buf_puts(b, "INSERT INTO ");
 	ident_schema(b, ctx->schema);
 	strata_buf_puts(b, ".events (track, version, name, kind, direction, actor_os, actor_ci,"
-		" strata_version, duration_ms) SELECT track, version, name, ");
+		" strata_version, duration_ms, detail) SELECT track, version, name, ");
 	strata_buf_puts(b, dir == STRATA_UP ? "'apply', 'up', " : "'revert', 'down', ");
 	lit(b, c, ctx->os_user);
 	strata_buf_puts(b, ", ");
 	lit(b, c, ctx->ci);
 	strata_buf_puts(b, ", ");
 	lit(b, c, strata_version());
-	strata_buf_puts(b, ", duration_ms FROM h RETURNING duration_ms;\n");
+	strata_buf_puts(b, ", duration_ms, CASE WHEN row_counts IS NULL THEN NULL"
+		" ELSE jsonb_build_object('row_counts', row_counts) END FROM h"
+		" RETURNING duration_ms, detail->'row_counts';\n");
+	strata_buf_release(&counts);
 }
 
 static void append_part_sql(strata_buf *b, const strata_sql_part *part)
@@ -184,10 +314,16 @@ static int build_transaction_step(strata_plan_step *step, const st_plan_ctx *ctx
 		strata_buf_printf(&b, "SELECT set_config('lock_timeout', '%lldms', true), "
 			"set_config('statement_timeout', '%lldms', true);\n",
 			(long long)impl->lock_timeout_ms, (long long)impl->statement_timeout_ms);
-		impl->prologue = 2;
+		impl->prologue++;
+	}
+	if (impl->ncount > 0) {
+		strata_buf_puts(&b, "SELECT set_config('strata.rows_before', ");
+		count_call(&b, ctx, impl);
+		strata_buf_puts(&b, "::text, true);\n");
+		impl->prologue++;
 	}
 	append_part_sql(&b, part);
-	ledger_write(&b, ctx, step->source, step->migration, step->direction, "transaction", 0);
+	ledger_write(&b, ctx, step, "transaction", 0);
 	strata_buf_puts(&b, "COMMIT;\n");
 	if (impl->reset_after) {
 		/* The migration changed session state: later ones start clean, with our timeouts. */
@@ -363,12 +499,17 @@ static int build_statements_step(strata_plan_step *step, const st_plan_ctx *ctx,
 		(long long)impl->lock_timeout_ms, (long long)impl->statement_timeout_ms);
 	strata_buf_puts(&b, "INSERT INTO ");
 	ident_schema(&b, ctx->schema);
-	strata_buf_puts(&b, ".progress (track, version, direction, checksum) VALUES (");
+	strata_buf_puts(&b, ".progress (track, version, direction, checksum, rows_before) VALUES (");
 	lit(&b, ctx->conn, step->source->track->name);
 	strata_buf_puts(&b, ", ");
 	lit(&b, ctx->conn, step->migration->version);
 	strata_buf_printf(&b, ", '%s', ", dirname);
 	lit(&b, ctx->conn, part->checksum);
+	strata_buf_puts(&b, ", ");
+	if (impl->ncount > 0)
+		count_call(&b, ctx, impl);
+	else
+		strata_buf_puts(&b, "NULL");
 	strata_buf_puts(&b, ") ON CONFLICT (track, version) DO NOTHING;\n");
 	if (unit_add(impl, ST_UNIT_SETUP, &b, 0, 0) != 0)
 		goto oom;
@@ -424,7 +565,7 @@ static int build_statements_step(strata_plan_step *step, const st_plan_ctx *ctx,
 	/* Final: the ledger row and event with the progress row gone, in one durable transaction. */
 	strata_buf_clear(&b);
 	strata_buf_puts(&b, "BEGIN;\nSET LOCAL synchronous_commit TO DEFAULT;\n");
-	ledger_write(&b, ctx, step->source, step->migration, step->direction, "statements", 1);
+	ledger_write(&b, ctx, step, "statements", 1);
 	strata_buf_puts(&b, "COMMIT;\n");
 	if (impl->reset_after)
 		strata_buf_printf(&b, "RESET ALL;\nSET synchronous_commit = %s;\n",
@@ -785,6 +926,12 @@ void strata_plan_free(strata_plan *plan)
 			st_free(s->impl->units);
 			st_free(s->impl->lines);
 			st_free(s->impl->dml);
+			for (u = 0; u < s->impl->ncount; u++) {
+				st_free(s->impl->count_names[u]);
+				st_free(s->impl->count_quoted[u]);
+			}
+			st_free(s->impl->count_names);
+			st_free(s->impl->count_quoted);
 			st_free(s->impl);
 		}
 	}

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "migrate/migrate_int.h"
 
 static volatile sig_atomic_t interrupted;
@@ -28,6 +30,11 @@ static volatile sig_atomic_t interrupted;
 void strata_migrate_interrupt(void)
 {
 	interrupted = 1;
+}
+
+int st_migrate_interrupted(void)
+{
+	return interrupted != 0;
 }
 
 const char *st_os_user(void)
@@ -87,7 +94,49 @@ typedef struct run_state {
 	long long rows;
 	/* The unit being run: which of its results are the file's own statements. */
 	const st_unit *unit;
+	/* The row counts the ledger write returned for the current step. */
+	strata_row_count counts[32];
+	size_t ncounts;
 } run_state;
+
+/* One side of the counts: null (no table), {"rows": n} or {"estimate": n}. */
+static void count_value(const json_t *v, long long *n, int *estimated)
+{
+	const json_t *x;
+
+	*n = -1;
+	*estimated = 0;
+	if ((x = json_object_get(v, "rows")) != NULL && json_is_integer(x)) {
+		*n = (long long)json_integer_value(x);
+	} else if ((x = json_object_get(v, "estimate")) != NULL && json_is_integer(x)) {
+		*n = (long long)json_integer_value(x);
+		*estimated = 1;
+	}
+}
+
+/* Reads {"before": [...], "after": [...]} (row_counts, one element per table) into rs->counts. */
+static void read_counts(run_state *rs, const strata_plan_step *step, const char *text)
+{
+	json_t *root, *before, *after;
+	size_t i;
+
+	rs->ncounts = 0;
+	if (text == NULL || step->impl->ncount == 0)
+		return;
+	root = json_loads(text, 0, NULL);
+	before = json_object_get(root, "before");
+	after = json_object_get(root, "after");
+	for (i = 0; i < step->impl->ncount && i < ST_ARRAY_LEN(rs->counts); i++) {
+		strata_row_count *rc = &rs->counts[rs->ncounts];
+
+		rc->table = step->impl->count_names[i];
+		count_value(json_array_get(before, i), &rc->before, &rc->before_estimated);
+		count_value(json_array_get(after, i), &rc->after, &rc->after_estimated);
+		if (rc->before >= 0 || rc->after >= 0)
+			rs->ncounts++;
+	}
+	json_decref(root);
+}
 
 static void emit(run_state *rs, strata_migrate_event *ev)
 {
@@ -376,6 +425,7 @@ static int batch_item(const strata_batch_item *item, void *ud)
 			rs->current_start = st_now_ns();
 			rs->warned = 0;
 			rs->rows = 0;
+			rs->ncounts = 0;
 			event_for(&ev, STRATA_EV_START, step);
 			emit(rs, &ev);
 		} else if (file_stmt >= 1 && file_stmt <= n) {
@@ -384,10 +434,13 @@ static int batch_item(const strata_batch_item *item, void *ud)
 		} else if (file_stmt == n + 1) {
 			const char *d = strata_result_value(item->result, 0, 0);
 			b->step_duration = d ? strtod(d, NULL) : 0;
+			read_counts(rs, step, strata_result_value(item->result, 0, 1));
 		} else if (file_stmt == n + 2) {
 			event_for(&ev, STRATA_EV_DONE, step);
 			ev.duration_ms = b->step_duration;
 			ev.rows_changed = rs->rows;
+			ev.row_counts = rs->counts;
+			ev.nrow_counts = rs->ncounts;
 			emit(rs, &ev);
 			rs->result->applied++;
 			rs->current = NULL;
@@ -559,6 +612,9 @@ static int unit_item(const strata_batch_item *item, void *ud)
 {
 	run_state *rs = ud;
 
+	if (rs->unit != NULL && rs->unit->kind == ST_UNIT_FINAL && item->result != NULL &&
+		strata_result_ncols(item->result) == 2 && strata_result_nrows(item->result) == 1)
+		read_counts(rs, rs->current, strata_result_value(item->result, 0, 1));
 	if (!file_result(rs->unit, item->index))
 		return 0;
 	if (item->tag != NULL && (strncmp(item->tag, "INSERT", 6) == 0 || strncmp(item->tag, "UPDATE", 6) == 0 ||
@@ -581,6 +637,7 @@ static int run_statements_step(run_state *rs, const strata_plan_step *step, stra
 	rs->current_start = st_now_ns();
 	rs->warned = 0;
 	rs->rows = 0;
+	rs->ncounts = 0;
 	event_for(&ev, STRATA_EV_START, step);
 	emit(rs, &ev);
 	memset(&hooks, 0, sizeof(hooks));
@@ -656,6 +713,8 @@ static int run_statements_step(run_state *rs, const strata_plan_step *step, stra
 		event_for(&ev, STRATA_EV_DONE, step);
 		ev.duration_ms = st_ns_to_ms(st_now_ns() - rs->current_start);
 		ev.rows_changed = rs->rows;
+		ev.row_counts = rs->counts;
+		ev.nrow_counts = rs->ncounts;
 		emit(rs, &ev);
 		rs->result->applied++;
 	}
@@ -705,6 +764,13 @@ int strata_migrate_run(strata_run_result *result, strata_plan **plan_out, strata
 	strata_source *const *sources, size_t nsources, const strata_run_options *options,
 	strata_error *err)
 {
+	return st_migrate_run(result, plan_out, c, sources, nsources, options, 1, err);
+}
+
+int st_migrate_run(strata_run_result *result, strata_plan **plan_out, strata_conn *c,
+	strata_source *const *sources, size_t nsources, const strata_run_options *options,
+	int reset_interrupt, strata_error *err)
+{
 	run_state rs;
 	held_lock *held = NULL;
 	size_t nheld = 0, i;
@@ -728,7 +794,8 @@ int strata_migrate_run(strata_run_result *result, strata_plan **plan_out, strata
 	rs.result = result;
 	rs.schema = options->config->ledger_schema;
 	rs.long_running_ms = options->config->long_running_ms;
-	interrupted = 0;
+	if (reset_interrupt)
+		interrupted = 0;
 
 	held = st_calloc(nsources + 1, sizeof(*held));
 	tracks = st_calloc(nsources + 1, sizeof(char *));
