@@ -128,6 +128,7 @@ typedef struct st_plan_ctx {
 	/* The session's timeouts, set once by the plan's prologue; steps override locally. */
 	int64_t session_lock_ms, session_statement_ms;
 	int flush_each;      /* each migration waits for its own WAL flush */
+	int conn_check;      /* the server has client_connection_check_interval (14+) */
 } st_plan_ctx;
 
 /* The commit that makes every earlier asynchronous commit durable (at the server's own level). */

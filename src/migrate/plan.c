@@ -291,6 +291,19 @@ static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_pla
 	strata_buf_release(&counts);
 }
 
+/* The session settings of the plan's prologue again, in one statement (after a RESET ALL). */
+static void restore_session(strata_buf *b, const st_plan_ctx *ctx)
+{
+	strata_buf_printf(b, "SELECT set_config('lock_timeout', '%lldms', false), "
+		"set_config('statement_timeout', '%lldms', false)", (long long)ctx->session_lock_ms,
+		(long long)ctx->session_statement_ms);
+	if (!ctx->flush_each)
+		strata_buf_puts(b, ", set_config('synchronous_commit', 'off', false)");
+	if (ctx->conn_check)
+		strata_buf_puts(b, ", set_config('client_connection_check_interval', '1s', false)");
+	strata_buf_puts(b, ";\n");
+}
+
 static void append_part_sql(strata_buf *b, const strata_sql_part *part)
 {
 	strata_buf_printf(b, "-- %s\n", part->path);
@@ -326,11 +339,10 @@ static int build_transaction_step(strata_plan_step *step, const st_plan_ctx *ctx
 	ledger_write(&b, ctx, step, "transaction", 0);
 	strata_buf_puts(&b, "COMMIT;\n");
 	if (impl->reset_after) {
-		/* The migration changed session state: later ones start clean, with our timeouts. */
-		strata_buf_printf(&b, "RESET ALL;\nSET lock_timeout = '%lldms';\nSET statement_timeout = '%lldms';\n"
-			"SET synchronous_commit = %s;\n", (long long)ctx->session_lock_ms,
-			(long long)ctx->session_statement_ms, ctx->flush_each ? "DEFAULT" : "off");
-		impl->epilogue += 4;
+		/* The migration changed session state: later ones start clean, with our settings. */
+		strata_buf_puts(&b, "RESET ALL;\n");
+		restore_session(&b, ctx);
+		impl->epilogue += 2;
 	}
 	if (strata_buf_failed(&b)) {
 		strata_buf_release(&b);
@@ -568,10 +580,8 @@ static int build_statements_step(strata_plan_step *step, const st_plan_ctx *ctx,
 	ledger_write(&b, ctx, step, "statements", 1);
 	strata_buf_puts(&b, "COMMIT;\n");
 	if (impl->reset_after)
-		strata_buf_printf(&b, "RESET ALL;\nSET synchronous_commit = %s;\n",
-			ctx->flush_each ? "DEFAULT" : "off");
-	strata_buf_printf(&b, "SET lock_timeout = '%lldms';\nSET statement_timeout = '%lldms';\n",
-		(long long)ctx->session_lock_ms, (long long)ctx->session_statement_ms);
+		strata_buf_puts(&b, "RESET ALL;\n");
+	restore_session(&b, ctx);
 	if (unit_add(impl, ST_UNIT_FINAL, &b, 0, 0) != 0)
 		goto oom;
 
@@ -982,7 +992,13 @@ int st_plan_build(strata_plan **out, const st_plan_ctx *ctx, strata_source *cons
 			strata_buf_puts(&pro, "-- each migration commits without waiting for its WAL flush;\n"
 				"-- every round trip of migrations ends with one commit that waits:\n"
 				"SET synchronous_commit = off;\n");
+		if (ctx->conn_check)
+			strata_buf_puts(&pro, "-- should strata die, the server stops its statement within a second\n"
+				"-- (and the migration lock goes with the session):\n"
+				"SET client_connection_check_interval = '1s';\n");
 		strata_buf_puts(&epi, "RESET lock_timeout;\nRESET statement_timeout;\nRESET synchronous_commit;\n");
+		if (ctx->conn_check)
+			strata_buf_puts(&epi, "RESET client_connection_check_interval;\n");
 		plan->prologue = strata_buf_detach(&pro);
 		plan->epilogue = strata_buf_detach(&epi);
 		if (plan->prologue == NULL || plan->epilogue == NULL)

@@ -612,8 +612,10 @@ static int unit_item(const strata_batch_item *item, void *ud)
 {
 	run_state *rs = ud;
 
-	if (rs->unit != NULL && rs->unit->kind == ST_UNIT_FINAL && item->result != NULL &&
-		strata_result_ncols(item->result) == 2 && strata_result_nrows(item->result) == 1)
+	/* The final unit: BEGIN, SET LOCAL, then the ledger write returning duration and counts. */
+	if (rs->unit != NULL && rs->unit->kind == ST_UNIT_FINAL && item->index == 2 &&
+		item->result != NULL && strata_result_ncols(item->result) == 2 &&
+		strata_result_nrows(item->result) == 1)
 		read_counts(rs, rs->current, strata_result_value(item->result, 0, 1));
 	if (!file_result(rs->unit, item->index))
 		return 0;
@@ -820,6 +822,7 @@ int st_migrate_run(strata_run_result *result, strata_plan **plan_out, strata_con
 	pctx.session_statement_ms = options->statement_timeout_ms >= 0 ? options->statement_timeout_ms
 		: options->config->statement_timeout_ms;
 	pctx.flush_each = options->flush_each;
+	pctx.conn_check = strata_conn_server_version(c) >= 140000;
 	if (!options->dry_run) {
 		/*
 		 * A look without the lock first: when nothing is to be done (the
