@@ -903,7 +903,7 @@ int mig_history(cli_ctx *ctx, mig_opts *o)
 	strata_buf_puts(&sql, "SELECT * FROM (SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 		" track, version, name, kind, direction,"
 		" actor_role || coalesce(' (' || concat_ws(', ', actor_os, actor_ci) || ')', ''),"
-		" round(duration_ms::numeric, 1)::text, sqlstate, message, statement_index FROM \"");
+		" round(duration_ms::numeric, 1)::text, sqlstate, message, statement_index, detail FROM \"");
 	{
 		const char *q;
 		for (q = p.config->ledger_schema; *q != '\0'; q++) {
@@ -931,7 +931,7 @@ int mig_history(cli_ctx *ctx, mig_opts *o)
 	n = strata_result_nrows(r);
 	if (ctx->format == CLI_FORMAT_JSON) {
 		static const char *const keys[] = { "id", "at", "track", "version", "name", "kind", "direction",
-			"actor", "duration_ms", "sqlstate", "message", "statement" };
+			"actor", "duration_ms", "sqlstate", "message", "statement", "detail" };
 		strata_json w;
 		int col;
 
@@ -941,11 +941,13 @@ int mig_history(cli_ctx *ctx, mig_opts *o)
 		strata_json_array_begin(&w);
 		for (i = 0; i < n; i++) {
 			strata_json_object_begin(&w);
-			for (col = 0; col < 12; col++) {
+			for (col = 0; col < 13; col++) {
 				const char *v = strata_result_value(r, i, col);
 
 				strata_json_key(&w, keys[col]);
-				if (v != NULL && (col == 0 || col == 11))
+				if (col == 12)
+					strata_json_raw(&w, v);   /* jsonb from the server */
+				else if (v != NULL && (col == 0 || col == 11))
 					strata_json_int(&w, strtoll(v, NULL, 10));
 				else if (v != NULL && col == 8)
 					strata_json_double(&w, strtod(v, NULL));
@@ -960,17 +962,32 @@ int mig_history(cli_ctx *ctx, mig_opts *o)
 	} else if (n == 0) {
 		strata_buf_puts(&out, "no events\n");
 	} else {
+		int wmig = (int)strlen("MIGRATION"), wdur = (int)strlen("TIME");
+
+		for (i = 0; i < n; i++) {
+			const char *v = strata_result_value(r, i, 3), *nm = strata_result_value(r, i, 4);
+			const char *dur = strata_result_value(r, i, 8);
+			int len = (int)(strlen(strata_result_value(r, i, 2)) + 1 + (v ? strlen(v) : 1) +
+				(nm ? 1 + strlen(nm) : 0));
+
+			if (len > wmig)
+				wmig = len;
+			if (dur != NULL && (int)strlen(dur) + 3 > wdur)
+				wdur = (int)strlen(dur) + 3;
+		}
+		strata_buf_printf(&out, "%-20s  %-8s  %-*s  %*s  %s\n", "AT (UTC)", "EVENT", wmig, "MIGRATION",
+			wdur, "TIME", "BY");
 		for (i = 0; i < n; i++) {
 			const char *dur = strata_result_value(r, i, 8), *state = strata_result_value(r, i, 9);
 			const char *msg = strata_result_value(r, i, 10), *stmt = strata_result_value(r, i, 11);
+			const char *v = strata_result_value(r, i, 3), *nm = strata_result_value(r, i, 4);
+			char mig[512], time[48];
 
-			strata_buf_printf(&out, "%s  %-8s %-10s %s/%s %s", strata_result_value(r, i, 1),
-				strata_result_value(r, i, 5), strata_result_value(r, i, 6) ? strata_result_value(r, i, 6) : "",
-				strata_result_value(r, i, 2), strata_result_value(r, i, 3) ? strata_result_value(r, i, 3) : "-",
-				strata_result_value(r, i, 4) ? strata_result_value(r, i, 4) : "");
-			if (dur != NULL)
-				strata_buf_printf(&out, "  %s ms", dur);
-			strata_buf_printf(&out, "  by %s", strata_result_value(r, i, 7));
+			snprintf(mig, sizeof(mig), "%s/%s%s%s", strata_result_value(r, i, 2), v ? v : "-",
+				nm ? " " : "", nm ? nm : "");
+			snprintf(time, sizeof(time), "%s%s", dur ? dur : "", dur ? " ms" : "");
+			strata_buf_printf(&out, "%-20s  %-8s  %-*s  %*s  %s", strata_result_value(r, i, 1),
+				strata_result_value(r, i, 5), wmig, mig, wdur, time, strata_result_value(r, i, 7));
 			if (state != NULL || msg != NULL)
 				strata_buf_printf(&out, "\n    %s%s%s%s%s", state ? state : "", state ? ": " : "",
 					msg ? msg : "", stmt ? " (statement " : "", stmt ? stmt : "");

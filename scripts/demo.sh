@@ -1,7 +1,9 @@
 #!/bin/sh
 # make demo: what a new user sees first. Starts the project's private
-# PostgreSQL (strata dev up), checks it (strata doctor) and shows next steps.
-# Safe to run again: every step is idempotent.
+# PostgreSQL (strata dev up), checks it (strata doctor), runs the main job on
+# it (the demo project's migrations in examples/demo: validate, plan, up,
+# status, history) and shows next steps. Safe to run again: every step is
+# idempotent (a second `up` finds nothing to do).
 set -eu
 strata=${1:-build/release/cli/strata}
 
@@ -11,12 +13,32 @@ echo "$url"
 echo
 echo "==> strata doctor"
 "$strata" doctor
+echo
+export DATABASE_URL="$url"
+demo="--project-dir examples/demo"
+echo "==> strata $demo migrate validate"
+# shellcheck disable=SC2086
+"$strata" $demo migrate validate
+echo
+echo "==> strata $demo migrate up"
+# shellcheck disable=SC2086
+"$strata" $demo migrate up
+echo
+echo "==> strata $demo migrate status"
+# shellcheck disable=SC2086
+"$strata" $demo migrate status
+echo
+echo "==> strata $demo migrate history --limit 8"
+# shellcheck disable=SC2086
+"$strata" $demo migrate history --limit 8
 cat <<NEXT
 
 The dev cluster keeps running in .strata/cluster/. Next steps:
   $strata dev status          is it running, where, how big
   $strata dev psql            a psql session on it
   export DATABASE_URL='$url'
+  $strata --project-dir examples/demo migrate plan      what would run (the exact SQL)
+  $strata --project-dir examples/demo migrate down --track analytics
   $strata dev down            stop it (make demo starts it again)
   make test                   the whole test suite
 Docs: docs/README.md

@@ -49,6 +49,8 @@ STRATA_API void strata_json_uint(strata_json *w, uint64_t v);
 STRATA_API void strata_json_double(strata_json *w, double v);           /* non-finite writes null */
 STRATA_API void strata_json_bool(strata_json *w, int v);
 STRATA_API void strata_json_null(strata_json *w);
+/* A value already in JSON, written as is (from PostgreSQL's json output, say); NULL writes null. */
+STRATA_API void strata_json_raw(strata_json *w, const char *json);
 
 /* Appends s as a quoted, escaped JSON string to b (no writer state). */
 STRATA_API int strata_json_quote(strata_buf *b, const char *s, size_t len);

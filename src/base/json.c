@@ -236,6 +236,17 @@ void strata_json_null(strata_json *w)
 	strata_buf_puts(w->out, "null");
 }
 
+void strata_json_raw(strata_json *w, const char *json)
+{
+	if (json == NULL) {
+		strata_json_null(w);
+		return;
+	}
+	if (before_value(w) != 0)
+		return;
+	strata_buf_puts(w->out, json);
+}
+
 int strata_json_done(const strata_json *w)
 {
 	return w->top_done && w->depth == 0 && !w->want_value && !w->out->failed;

@@ -50,7 +50,7 @@ static const char ledger_ddl[] =
 	"  checksum char(64) NOT NULL,\n"
 	"  raw_checksum char(64) NOT NULL,\n"
 	"  down_checksum char(64),\n"
-	"  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+	"  applied_at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
 	"  applied_by_role text NOT NULL DEFAULT current_user,\n"
 	"  applied_by_os text,\n"
 	"  applied_by_ci text,\n"
@@ -59,6 +59,7 @@ static const char ledger_ddl[] =
 	"  lock_wait_ms double precision NOT NULL DEFAULT 0,\n"
 	"  execution text NOT NULL CHECK (execution IN ('transaction', 'statements', 'baseline')),\n"
 	"  row_counts jsonb,\n"
+	"  requires text[],\n"
 	"  PRIMARY KEY (track, version));\n"
 	"COMMENT ON TABLE @.history IS 'strata: one row per applied migration per track';\n"
 	"CREATE TABLE IF NOT EXISTS @.events (\n"
@@ -105,6 +106,7 @@ static const char ledger_ddl[] =
 	"  ON CONFLICT (key) DO NOTHING;\n"
 	/* Added after the first ledgers were written: upgrade them in place. */
 	"ALTER TABLE @.history ADD COLUMN IF NOT EXISTS row_counts jsonb;\n"
+	"ALTER TABLE @.history ADD COLUMN IF NOT EXISTS requires text[];\n"
 	"ALTER TABLE @.progress ADD COLUMN IF NOT EXISTS rows_before jsonb;\n"
 	/*
 	 * One element per table, in order: null when the table does not exist,
@@ -255,7 +257,7 @@ int strata_ledger_read(strata_ledger **out, strata_conn *c, const char *schema,
 	/* Raw columns, formatted here: the server's to_char and concatenations cost more than the rows. */
 	strata_buf_puts(&sql,
 		"SELECT 'h', track, version, name, checksum, down_checksum,"
-		" extract(epoch FROM applied_at)::bigint, applied_by_role, applied_by_os, applied_by_ci,"
+		" floor(extract(epoch FROM applied_at))::bigint, applied_by_role, applied_by_os, applied_by_ci,"
 		" duration_ms, lock_wait_ms, execution"
 		" FROM ");
 	with_schema(&sql, "@.history", schema);

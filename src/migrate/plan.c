@@ -89,6 +89,23 @@ static char *quote_name(const char *name)
 	return strata_buf_detach(&b);
 }
 
+/* Whether an earlier statement of the part creates table (CREATE TABLE): it has no rows to count before. */
+static int created_here(const strata_sql_script *script, size_t before, const char *table)
+{
+	size_t i, j;
+
+	for (i = 0; i < before; i++) {
+		const strata_sql_stmt *st = &script->stmts[i];
+
+		if (st->node == NULL || strcmp(st->node, "CreateStmt") != 0)
+			continue;
+		for (j = 0; j < st->ntables; j++)
+			if (strcmp(st->tables[j], table) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 /*
  * The tables that row-changing statements name. A second parse, asking for
  * tables, only for the parts that have such statements: most migrations
@@ -114,6 +131,8 @@ static int collect_counted(struct st_step_impl *impl, const strata_sql_part *par
 		if (st->node == NULL || !changes_rows(st->node))
 			continue;
 		for (j = 0; j < st->ntables && impl->ncount < COUNT_MAX; j++) {
+			if (created_here(script, i, st->tables[j]))
+				continue;
 			for (k = 0; k < impl->ncount; k++)
 				if (strcmp(impl->count_names[k], st->tables[j]) == 0)
 					break;
@@ -209,9 +228,14 @@ static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_pla
 	const strata_source *src = step->source;
 	const strata_migration *m = step->migration;
 	strata_direction dir = step->direction;
+	/*
+	 * now() cannot time a migration: every transaction of one round trip
+	 * (one query string) starts at the same now(). The step's first statement
+	 * keeps the clock instead.
+	 */
 	const char *duration_sql = from_progress
 		? "coalesce((SELECT extract(epoch FROM clock_timestamp() - started_at) * 1000 FROM p), 0)"
-		: "(extract(epoch FROM clock_timestamp() - now()) * 1000)";
+		: "(extract(epoch FROM clock_timestamp() - current_setting('strata.started')::timestamptz) * 1000)";
 	strata_buf counts = STRATA_BUF_INIT;
 
 	/* The row counts: before (saved when the migration started), and now. */
@@ -242,8 +266,8 @@ static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_pla
 		strata_buf_puts(b, "h AS (INSERT INTO ");
 		ident_schema(b, ctx->schema);
 		strata_buf_puts(b, ".history (track, version, name, checksum, raw_checksum, down_checksum,"
-			" applied_by_os, applied_by_ci, strata_version, duration_ms, lock_wait_ms, execution, row_counts)"
-			" VALUES (");
+			" applied_by_os, applied_by_ci, strata_version, duration_ms, lock_wait_ms, execution, row_counts,"
+			" requires) VALUES (");
 		lit(b, c, src->track->name);
 		strata_buf_puts(b, ", ");
 		lit(b, c, m->version);
@@ -263,8 +287,12 @@ static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_pla
 		lit(b, c, strata_version());
 		strata_buf_printf(b, ", %s, %.3f, ", duration_sql, ctx->lock_wait_ms);
 		lit(b, c, execution);
-		strata_buf_printf(b, ", %s) RETURNING track, version, name, duration_ms, row_counts)\n",
-			strata_buf_cstr(&counts));
+		strata_buf_printf(b, ", %s, ", strata_buf_cstr(&counts));
+		if (m->nrequires > 0)
+			text_array(b, ctx, m->requires, m->nrequires);
+		else
+			strata_buf_puts(b, "NULL");
+		strata_buf_puts(b, ") RETURNING track, version, name, duration_ms, row_counts)\n");
 	} else {
 		strata_buf_puts(b, "h AS (DELETE FROM ");
 		ident_schema(b, ctx->schema);
@@ -319,22 +347,21 @@ static int build_transaction_step(strata_plan_step *step, const st_plan_ctx *ctx
 	struct st_step_impl *impl = step->impl;
 	strata_buf b = STRATA_BUF_INIT;
 
-	impl->prologue = 1;
+	/* BEGIN, then one statement: the clock, the step's own timeouts, the row counts before. */
+	impl->prologue = 2;
 	impl->epilogue = 2;
-	strata_buf_puts(&b, "BEGIN;\n");
+	strata_buf_puts(&b, "BEGIN;\nSELECT set_config('strata.started', clock_timestamp()::text, true)");
 	if (impl->lock_timeout_ms != ctx->session_lock_ms ||
-		impl->statement_timeout_ms != ctx->session_statement_ms) {
-		strata_buf_printf(&b, "SELECT set_config('lock_timeout', '%lldms', true), "
-			"set_config('statement_timeout', '%lldms', true);\n",
+		impl->statement_timeout_ms != ctx->session_statement_ms)
+		strata_buf_printf(&b, ", set_config('lock_timeout', '%lldms', true), "
+			"set_config('statement_timeout', '%lldms', true)",
 			(long long)impl->lock_timeout_ms, (long long)impl->statement_timeout_ms);
-		impl->prologue++;
-	}
 	if (impl->ncount > 0) {
-		strata_buf_puts(&b, "SELECT set_config('strata.rows_before', ");
+		strata_buf_puts(&b, ", set_config('strata.rows_before', ");
 		count_call(&b, ctx, impl);
-		strata_buf_puts(&b, "::text, true);\n");
-		impl->prologue++;
+		strata_buf_puts(&b, "::text, true)");
 	}
+	strata_buf_puts(&b, ";\n");
 	append_part_sql(&b, part);
 	ledger_write(&b, ctx, step, "transaction", 0);
 	strata_buf_puts(&b, "COMMIT;\n");

@@ -553,6 +553,84 @@ static int run_batch(run_state *rs, strata_plan *plan, size_t first, size_t last
 	return rc;
 }
 
+/* ---- reverts across tracks ---- */
+
+/*
+ * A revert must not pull the ground from under another track: the ledger
+ * keeps each applied migration's "-- strata:requires" list, so this works
+ * even when the other tracks' files are not loaded (--track) or are gone.
+ */
+static int check_required_elsewhere(run_state *rs, const strata_plan *plan, const char *const *tracks,
+	size_t ntracks, strata_error *err)
+{
+	strata_buf sql = STRATA_BUF_INIT, arr = STRATA_BUF_INIT;
+	strata_result *r = NULL;
+	strata_error local = STRATA_ERROR_INIT;
+	const char *params[1];
+	size_t i, s;
+	int rc, row;
+
+	if (plan->n == 0 || plan->steps[0].direction != STRATA_DOWN)
+		return 0;
+	strata_buf_putc(&arr, '{');
+	for (i = 0; i < ntracks; i++) {
+		const char *p;
+
+		strata_buf_puts(&arr, i ? ",\"" : "\"");
+		for (p = tracks[i]; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				strata_buf_putc(&arr, '\\');
+			strata_buf_putc(&arr, *p);
+		}
+		strata_buf_putc(&arr, '"');
+	}
+	strata_buf_putc(&arr, '}');
+	strata_buf_puts(&sql, "SELECT h.track, h.version, r FROM ");
+	st_ledger_ident(&sql, rs->schema);
+	strata_buf_puts(&sql, ".history h, unnest(h.requires) r WHERE h.track <> ALL($1::text[])");
+	if (strata_buf_failed(&sql) || strata_buf_failed(&arr)) {
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		goto done;
+	}
+	params[0] = strata_buf_cstr(&arr);
+	rc = strata_conn_query(&r, rs->c, strata_buf_cstr(&sql), 1, params, &local);
+	if (rc != 0) {
+		/* No ledger yet (a dry run): nothing is applied, nothing requires anything. */
+		if (strcmp(local.sqlstate, "42P01") == 0 || strcmp(local.sqlstate, "3F000") == 0) {
+			rc = 0;
+		} else if (err != NULL) {
+			*err = local;
+		}
+		goto done;
+	}
+	for (row = 0; row < strata_result_nrows(r) && rc == 0; row++) {
+		const char *req = strata_result_value(r, row, 2), *slash = strchr(req, '/');
+
+		if (slash == NULL)
+			continue;
+		for (s = 0; s < plan->n; s++) {
+			const strata_plan_step *step = &plan->steps[s];
+			const char *track = step->source->track->name;
+
+			if (strlen(track) != (size_t)(slash - req) || strncmp(track, req, (size_t)(slash - req)) != 0 ||
+				strata_version_compare(step->migration->version, slash + 1) != 0)
+				continue;
+			rc = strata_error_set(err, STRATA_EINVAL,
+				"cannot revert %s/%s: %s/%s requires it and is applied; revert that first", track,
+				step->migration->version, strata_result_value(r, row, 0), strata_result_value(r, row, 1));
+			strata_error_hint(err, "revert %s/%s first: strata migrate down --track %s",
+				strata_result_value(r, row, 0), strata_result_value(r, row, 1),
+				strata_result_value(r, row, 0));
+			break;
+		}
+	}
+done:
+	strata_result_free(r);
+	strata_buf_release(&sql);
+	strata_buf_release(&arr);
+	return rc;
+}
+
 /* ---- statement-by-statement steps ---- */
 
 /* On resume: an index that a crashed CREATE INDEX CONCURRENTLY left INVALID is dropped first. */
@@ -864,6 +942,9 @@ int st_migrate_run(strata_run_result *result, strata_plan **plan_out, strata_con
 		goto done;
 	pctx.lock_wait_ms = waited;
 	rc = st_plan_build(&plan, &pctx, sources, nsources, status, err);
+	if (rc != 0)
+		goto done;
+	rc = check_required_elsewhere(&rs, plan, tracks, nsources, err);
 	if (rc != 0)
 		goto done;
 	result->planned = plan->n;

@@ -332,10 +332,31 @@ static int marker_no_tx(const char *text, size_t len, long at)
 	return hit != NULL;
 }
 
+/* A copy of len bytes plus a terminating NUL: a file may hold NUL bytes (a problem, reported). */
+static char *dup_bytes(const char *text, size_t len)
+{
+	char *copy = st_malloc(len + 1);
+
+	if (copy != NULL) {
+		memcpy(copy, text, len);
+		copy[len] = '\0';
+	}
+	return copy;
+}
+
+/*
+ * A UTF-8 byte order mark is not SQL (the server would read it as part of
+ * the first word): the parts start after it. Checksums ignore it anyway.
+ */
+static size_t bom_length(const char *text, size_t len)
+{
+	return len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
 static int set_part(strata_sql_part *p, const char *path, const char *text, size_t len, int first_line)
 {
 	p->path = st_strdup(path);
-	p->sql = st_strndup(text, len);
+	p->sql = dup_bytes(text, len);
 	p->len = len;
 	p->first_line = first_line;
 	return p->path && p->sql ? 0 : STRATA_ENOMEM;
@@ -415,22 +436,24 @@ static int load_entry(strata_migration *m, const entry *e, const strata_source *
 	if (rc != 0)
 		goto done;
 	if (e->kind == PART_BOTH) {
-		const char *text = content.ptr ? content.ptr : "";
+		size_t bom = bom_length(content.ptr ? content.ptr : "", content.len);
+		const char *text = content.ptr ? content.ptr + bom : "";
+		size_t len = content.len - bom;
 		long up, down;
 		size_t up_start, up_end, ds;
 
-		if (dbmate_sections(text, content.len, &up, &down, &up_start, &up_end, &ds) != 0) {
+		if (dbmate_sections(text, len, &up, &down, &up_start, &up_end, &ds) != 0) {
 			if (up < 0)
 				rc = st_problem_add(problems, shown, 0, "has no '-- migrate:up' line (dbmate layout)");
 			else
-				rc = st_problem_add(problems, shown, st_line_of(text, content.len, (size_t)down),
+				rc = st_problem_add(problems, shown, st_line_of(text, len, (size_t)down),
 					"'-- migrate:down' comes before '-- migrate:up'");
 			goto done;
 		}
 		if (set_part(&m->up, shown, text + up_start, up_end - up_start,
-			st_line_of(text, content.len, up_start)) != 0)
+			st_line_of(text, len, up_start)) != 0)
 			goto oom;
-		forced = marker_no_tx(text, content.len, up) ? "transaction:false" : NULL;
+		forced = marker_no_tx(text, len, up) ? "transaction:false" : NULL;
 		rc = st_part_check(&m->up, &dirs, forced, 0, problems, err);
 		if (rc != 0)
 			goto done;
@@ -439,18 +462,18 @@ static int load_entry(strata_migration *m, const entry *e, const strata_source *
 		dirs.requires = NULL;
 		dirs.nrequires = 0;
 		if (down >= 0) {
-			if (set_part(&m->down, shown, text + ds, content.len - ds,
-				st_line_of(text, content.len, ds)) != 0)
+			if (set_part(&m->down, shown, text + ds, len - ds, st_line_of(text, len, ds)) != 0)
 				goto oom;
-			forced = marker_no_tx(text, content.len, down) ? "transaction:false" : NULL;
+			forced = marker_no_tx(text, len, down) ? "transaction:false" : NULL;
 			rc = st_part_check(&m->down, &dirs, forced, 0, problems, err);
 		}
 		goto done;
 	}
 	{
 		strata_sql_part *part = e->kind == PART_UP ? &m->up : &m->down;
+		size_t bom = bom_length(content.ptr ? content.ptr : "", content.len);
 
-		if (set_part(part, shown, content.ptr ? content.ptr : "", content.len, 1) != 0)
+		if (set_part(part, shown, content.ptr ? content.ptr + bom : "", content.len - bom, 1) != 0)
 			goto oom;
 		if (src->layout == STRATA_LAYOUT_FLYWAY && flyway_no_tx(dir, e->file))
 			forced = "executeInTransaction=false";
@@ -725,7 +748,7 @@ int st_part_load_text(const strata_source *src, strata_sql_part *part, int down,
 	strata_buf path = STRATA_BUF_INIT, content = STRATA_BUF_INIT;
 	char norm[65], raw[65];
 	const char *text;
-	size_t start = 0, end;
+	size_t start = 0, end, bom;
 	int rc;
 
 	if (part->sql != NULL)
@@ -740,26 +763,28 @@ int st_part_load_text(const strata_source *src, strata_sql_part *part, int down,
 	if (rc != 0)
 		goto done;
 	text = content.ptr ? content.ptr : "";
-	end = content.len;
+	bom = bom_length(text, content.len);
+	text += bom;
+	end = content.len - bom;
 	if (src->layout == STRATA_LAYOUT_DBMATE) {
 		long up_m, down_m;
 		size_t up_start, up_end, ds;
 
-		if (dbmate_sections(text, content.len, &up_m, &down_m, &up_start, &up_end, &ds) != 0 ||
+		if (dbmate_sections(text, end, &up_m, &down_m, &up_start, &up_end, &ds) != 0 ||
 			(down && down_m < 0)) {
 			rc = strata_error_set(err, STRATA_EINVAL, "'%s' changed while strata was working: run again",
 				part->path);
 			goto done;
 		}
 		start = down ? ds : up_start;
-		end = down ? content.len : up_end;
+		end = down ? end : up_end;
 	}
 	if (st_checksums(norm, raw, text + start, end - start) != 0 || strcmp(raw, part->raw_checksum) != 0) {
 		rc = strata_error_set(err, STRATA_EINVAL, "'%s' changed while strata was working: run again",
 			part->path);
 		goto done;
 	}
-	part->sql = st_strndup(text + start, end - start);
+	part->sql = dup_bytes(text + start, end - start);
 	part->len = end - start;
 	if (part->sql == NULL)
 		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
