@@ -1090,8 +1090,9 @@ int mig_new(cli_ctx *ctx, mig_opts *o)
 			o->args[0]);
 		snprintf(text, sizeof(text),
 			"-- %s %s: write the change here.\n"
-			"-- Directives (optional, at the top): -- strata:no-transaction, -- strata:lock-timeout=5s,\n"
-			"-- strata:statement-timeout=10min, -- strata:requires=<track>/<version>\n\n",
+			"-- Optional directives, each on a line of its own at the top, such as\n"
+			"-- \"-- strata:no-transaction\", \"-- strata:lock-timeout=5s\",\n"
+			"-- \"-- strata:statement-timeout=10min\", \"-- strata:requires=<track>/<version>\".\n\n",
 			strata_buf_cstr(&version), o->args[0]);
 		rc = write_new_file(ctx, path, text);
 		if (rc == 0) {

@@ -15,22 +15,19 @@ echo "==> strata doctor"
 "$strata" doctor
 echo
 export DATABASE_URL="$url"
-demo="--project-dir examples/demo"
-echo "==> strata $demo migrate validate"
-# shellcheck disable=SC2086
-"$strata" $demo migrate validate
+# The demo project sits next to this script, wherever make demo runs from.
+demo=$(cd "$(dirname "$0")/.." && pwd)/examples/demo
+echo "==> strata --project-dir examples/demo migrate validate"
+"$strata" --project-dir "$demo" migrate validate
 echo
-echo "==> strata $demo migrate up"
-# shellcheck disable=SC2086
-"$strata" $demo migrate up
+echo "==> strata --project-dir examples/demo migrate up"
+"$strata" --project-dir "$demo" migrate up
 echo
-echo "==> strata $demo migrate status"
-# shellcheck disable=SC2086
-"$strata" $demo migrate status
+echo "==> strata --project-dir examples/demo migrate status"
+"$strata" --project-dir "$demo" migrate status
 echo
-echo "==> strata $demo migrate history --limit 8"
-# shellcheck disable=SC2086
-"$strata" $demo migrate history --limit 8
+echo "==> strata --project-dir examples/demo migrate history --limit 8"
+"$strata" --project-dir "$demo" migrate history --limit 8
 cat <<NEXT
 
 The dev cluster keeps running in .strata/cluster/. Next steps:

@@ -149,10 +149,15 @@ int strata_migrate_repair(strata_conn *c, const strata_project_config *config,
 	if (rc != 0)
 		goto done;
 	locked = 1;
-	/* One transaction: both tables, the event records old and new checksums. */
+	/*
+	 * One transaction: both tables, the event records old and new checksums.
+	 * "old" reads the statement's snapshot, before h's update; the track's
+	 * lock keeps other writers out. (FOR UPDATE there would skip the row once
+	 * h has updated it, and the old checksums would read as null.)
+	 */
 	strata_buf_puts(&sql, "WITH old AS (SELECT checksum, down_checksum FROM ");
 	st_ledger_ident(&sql, config->ledger_schema);
-	strata_buf_puts(&sql, ".history WHERE track = $1 AND version = $2 FOR UPDATE),"
+	strata_buf_puts(&sql, ".history WHERE track = $1 AND version = $2),"
 		" h AS (UPDATE ");
 	st_ledger_ident(&sql, config->ledger_schema);
 	strata_buf_puts(&sql, ".history SET checksum = $3, raw_checksum = $4, down_checksum = $5"

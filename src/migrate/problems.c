@@ -50,7 +50,9 @@ static int compare_problems(const void *a, const void *b)
 		c = strcmp(x->file, y->file);
 	if (c != 0)
 		return c;
-	return (x->line > y->line) - (x->line < y->line);
+	c = (x->line > y->line) - (x->line < y->line);
+	/* qsort is not stable: the message decides ties, so that the order never varies. */
+	return c != 0 ? c : strcmp(x->message, y->message);
 }
 
 void st_problems_sort(strata_problems *p)

@@ -226,8 +226,14 @@ static strata_layout detect_layout(char **names, size_t n, const char *dir, stra
 	for (i = 0; i < n; i++)
 		for (k = 0; k < 4; k++)
 			counts[k] += match_name(names[i], order[k], NULL, NULL, &kind) != 0;
-	/* golang-migrate accepts every strata name; strata wins when it covers them all. */
-	if (counts[0] > 0 && counts[0] == counts[1])
+	/*
+	 * golang-migrate accepts every strata name. strata wins when it covers
+	 * them all, and also when only a few names miss its slug pattern (at most
+	 * 2, and under a tenth): a typo in a strata project is reported as a bad
+	 * name instead of silently switching the track to golang-migrate rules.
+	 */
+	if (counts[0] > 0 && (counts[0] == counts[1] ||
+		(counts[1] - counts[0] <= 2 && (counts[1] - counts[0]) * 10 < counts[1])))
 		return STRATA_LAYOUT_STRATA;
 	for (k = 1; k < 4; k++)
 		if (counts[k] > counts[best])
@@ -639,7 +645,8 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 			goto oom;
 		}
 	}
-	qsort(list.items, list.n, sizeof(entry), compare_entries);
+	if (list.n > 1)   /* qsort of a NULL array, even of 0 items, is undefined */
+		qsort(list.items, list.n, sizeof(entry), compare_entries);
 
 	/* Group into migrations: one up (and at most one down) per version. */
 	src->migrations = st_calloc(list.n ? list.n : 1, sizeof(strata_migration));
