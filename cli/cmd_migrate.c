@@ -57,10 +57,18 @@ static void print_help(cli_ctx *ctx, const cli_option *opts)
 	cli_print_options(stdout, "Global options", cli_global_options(ctx));
 }
 
+static volatile sig_atomic_t stopped_by = 0;
+
 static void on_signal(int sig)
 {
-	(void)sig;
+	stopped_by = sig;
 	strata_migrate_interrupt();
+}
+
+int mig_interrupted_exit(void)
+{
+	/* 130 for Ctrl-C (SIGINT), 143 for SIGTERM: 128 + the signal, as shells report it. */
+	return 128 + (stopped_by != 0 ? (int)stopped_by : SIGINT);
 }
 
 int cmd_migrate(cli_ctx *ctx, int argc, char **argv)

@@ -67,6 +67,9 @@ void mig_print_event(const strata_migrate_event *ev, void *ud);
 
 int cmd_migrate(cli_ctx *ctx, int argc, char **argv);
 
+/* The exit code of a run stopped by a signal: 128 + its number (130 for Ctrl-C). */
+int mig_interrupted_exit(void);
+
 int mig_validate(cli_ctx *ctx, mig_opts *o);
 int mig_status(cli_ctx *ctx, mig_opts *o);
 int mig_plan(cli_ctx *ctx, mig_opts *o);

@@ -764,7 +764,7 @@ static int run_direction(cli_ctx *ctx, mig_opts *o, strata_direction dir, int fo
 		rc = cli_report(ctx, &err);
 	if (rc == CLI_EXIT_LOCK && err.sqlstate[0] != '\0' && strcmp(err.sqlstate, "57014") == 0 &&
 		strstr(err.message, "interrupted") != NULL)
-		rc = CLI_EXIT_INTERRUPTED;
+		rc = mig_interrupted_exit();
 done:
 	strata_plan_free(plan);
 	strata_conn_close(c);

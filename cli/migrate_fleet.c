@@ -167,10 +167,10 @@ int mig_fleet_up(cli_ctx *ctx, mig_opts *o, mig_project *p)
 
 		if (t->state != STRATA_TARGET_FAILED)
 			continue;
-		rc = is_interrupt(&t->error) ? CLI_EXIT_INTERRUPTED : cli_exit_for(t->error.code);
+		rc = is_interrupt(&t->error) ? mig_interrupted_exit() : cli_exit_for(t->error.code);
 	}
 	if (rc == 0 && r->skipped > 0)   /* interrupted before every target started */
-		rc = CLI_EXIT_INTERRUPTED;
+		rc = mig_interrupted_exit();
 	if (rc != 0 && ctx->format != CLI_FORMAT_JSON)
 		strata_log(STRATA_LOG_ERROR, "the fleet run failed on %zu of %zu targets%s", r->failed, r->n,
 			r->skipped ? "; the skipped ones were not started" : "");

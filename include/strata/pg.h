@@ -111,6 +111,13 @@ typedef struct strata_result strata_result;
 STRATA_API int strata_conn_open(strata_conn **out, const strata_conninfo *ci, strata_error *err);
 STRATA_API void strata_conn_close(strata_conn *c);
 
+/*
+ * Opens a second session with the settings c was opened with (same server,
+ * database, user, password and application_name), within 10 s. For checks
+ * that need two clients, such as telling a proxy's pooling mode.
+ */
+STRATA_API int strata_conn_open_same(strata_conn **out, strata_conn *c, strata_error *err);
+
 /* Runs one or more statements (simple protocol), discarding results. */
 STRATA_API int strata_conn_exec(strata_conn *c, const char *sql, strata_error *err);
 

@@ -10,7 +10,10 @@
  *
  * Positions: offsets are bytes into the script; lines and columns are
  * 1-based, columns count bytes. A statement starts at its first token
- * (leading blanks and comments excluded) and ends before its ';'.
+ * (leading blanks and comments excluded) and ends before its ';'; a last
+ * statement without ';' ends after its last token (trailing blanks and
+ * comments excluded), so that a statement's text followed by ';' is always
+ * that statement.
  */
 #ifndef STRATA_SQL_H
 #define STRATA_SQL_H
@@ -39,7 +42,7 @@ typedef enum strata_sql_kind {
 
 typedef struct strata_sql_stmt {
 	size_t offset;       /* of the first token */
-	size_t length;       /* up to, not including, the terminating ';' (or the end) */
+	size_t length;       /* up to, not including, the terminating ';' (or the last token) */
 	int line, column;    /* of the first token */
 	int end_line;        /* line of the statement's last byte */
 	strata_sql_kind kind;

@@ -21,6 +21,12 @@
 #include "migrate/migrate_int.h"
 
 #define LEDGER_FORMAT "1"
+/*
+ * Raised whenever the DDL below changes: a ledger of a lower revision is
+ * brought up to date (every statement is idempotent), one of a higher
+ * revision, written by a newer strata, is left alone.
+ */
+#define LEDGER_REVISION "3"
 
 int st_ledger_ident(strata_buf *out, const char *schema)
 {
@@ -103,8 +109,10 @@ static const char ledger_ddl[] =
 	"CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON @.events\n"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION @.refuse_change();\n"
 	"INSERT INTO @.meta (key, value) VALUES ('ledger_format', '" LEDGER_FORMAT "')\n"
-	"  ON CONFLICT (key) DO NOTHING;\n"
-	/* Added after the first ledgers were written: upgrade them in place. */
+	"  ON CONFLICT (key) DO NOTHING;\n";
+
+/* Added after the first ledgers were written: upgrades them in place. */
+static const char ledger_ddl_later[] =
 	"ALTER TABLE @.history ADD COLUMN IF NOT EXISTS row_counts jsonb;\n"
 	"ALTER TABLE @.history ADD COLUMN IF NOT EXISTS requires text[];\n"
 	"ALTER TABLE @.progress ADD COLUMN IF NOT EXISTS rows_before jsonb;\n"
@@ -143,7 +151,9 @@ static const char ledger_ddl[] =
 	"  END LOOP;\n"
 	"  RETURN res;\n"
 	"END $f$;\n"
-	"COMMENT ON FUNCTION @.row_counts(text[]) IS 'strata: rows of the tables a migration changes';\n";
+	"COMMENT ON FUNCTION @.row_counts(text[]) IS 'strata: rows of the tables a migration changes';\n"
+	"INSERT INTO @.meta (key, value) VALUES ('ledger_revision', '" LEDGER_REVISION "')\n"
+	"  ON CONFLICT (key) DO UPDATE SET value = greatest(@.meta.value::int, EXCLUDED.value::int)::text;\n";
 
 /* text with every '@' replaced by the quoted schema. */
 static int with_schema(strata_buf *out, const char *text, const char *schema)
@@ -167,15 +177,24 @@ int strata_ledger_ensure(strata_conn *c, const char *schema, strata_error *err)
 	const char *params[1];
 	int rc;
 
-	/* Fast path: already there (one round trip). */
-	strata_buf_puts(&sql, "SELECT to_regprocedure('");
+	/* Fast path: there, at this revision or a later one (one round trip). */
+	strata_buf_puts(&sql, "SELECT coalesce((SELECT value::int FROM ");
 	st_ledger_ident(&sql, schema);
-	strata_buf_puts(&sql, ".row_counts(text[])') IS NOT NULL");
+	strata_buf_puts(&sql, ".meta WHERE key = 'ledger_revision'), 0) >= " LEDGER_REVISION);
 	if (strata_buf_failed(&sql))
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
-	rc = strata_conn_query_value(&exists, c, strata_buf_cstr(&sql), 0, NULL, err);
-	if (rc != 0)
-		goto done;
+	{
+		strata_error local = STRATA_ERROR_INIT;
+
+		rc = strata_conn_query_value(&exists, c, strata_buf_cstr(&sql), 0, NULL, &local);
+		/* 42P01 undefined_table, 3F000 invalid_schema_name: no ledger yet. */
+		if (rc != 0 && strcmp(local.sqlstate, "42P01") != 0 && strcmp(local.sqlstate, "3F000") != 0) {
+			if (err != NULL)
+				*err = local;
+			goto done;
+		}
+		rc = 0;
+	}
 	if (exists != NULL && exists[0] == 't')
 		goto done;
 	/* Concurrent runners on other tracks may race to create it: serialise on a lock. */
@@ -185,6 +204,7 @@ int strata_ledger_ensure(strata_conn *c, const char *schema, strata_error *err)
 	params[0] = key;
 	strata_buf_puts(&sql, "BEGIN;\n");
 	with_schema(&sql, ledger_ddl, schema);
+	with_schema(&sql, ledger_ddl_later, schema);
 	strata_buf_puts(&sql, "COMMIT;\n");
 	if (strata_buf_failed(&sql) || strata_buf_failed(&lockname)) {
 		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");

@@ -112,6 +112,8 @@ struct st_step_impl {
 	/* STATEMENTS mode: the round trips. */
 	st_unit *units;
 	size_t nunits;
+	/* A journal of an earlier run exists (it may have stopped before its first statement completed). */
+	int resuming;
 	int64_t lock_timeout_ms, statement_timeout_ms;
 };
 
@@ -129,6 +131,8 @@ typedef struct st_plan_ctx {
 	int64_t session_lock_ms, session_statement_ms;
 	int flush_each;      /* each migration waits for its own WAL flush */
 	int conn_check;      /* the server has client_connection_check_interval (14+) */
+	/* The ledger of tracks this run leaves out that its migrations require (or NULL). */
+	const strata_ledger *foreign;
 } st_plan_ctx;
 
 /* The commit that makes every earlier asynchronous commit durable (at the server's own level). */

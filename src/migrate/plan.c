@@ -649,7 +649,7 @@ done:
 /* ---- choosing the steps ---- */
 
 static int add_step(strata_plan *plan, size_t *cap, const strata_source *src,
-	const strata_migration *m, strata_direction dir, const char *why, int resume_from)
+	const strata_migration *m, strata_direction dir, const char *why, int resume_from, int resuming)
 {
 	strata_plan_step *s;
 
@@ -671,6 +671,8 @@ static int add_step(strata_plan *plan, size_t *cap, const strata_source *src,
 	s->why = st_strdup(why);
 	s->impl = st_calloc(1, sizeof(struct st_step_impl));
 	plan->n++;
+	if (s->impl != NULL)
+		s->impl->resuming = resuming;
 	return s->why && s->impl ? 0 : STRATA_ENOMEM;
 }
 
@@ -748,6 +750,18 @@ typedef struct queue {
 	size_t n, head;
 } queue;
 
+/* Whether a track this run leaves out has version applied (its ledger rows were read for this). */
+static int foreign_applied(const strata_ledger *foreign, const char *track, const char *version)
+{
+	size_t i;
+
+	for (i = 0; foreign != NULL && i < foreign->napplied; i++)
+		if (strcmp(foreign->applied[i].track, track) == 0 &&
+			strata_version_compare(foreign->applied[i].version, version) == 0)
+			return 1;
+	return 0;
+}
+
 /* Up: pending (and half-done) migrations, merged across tracks by their requirements. */
 static int plan_up(strata_plan *plan, size_t *cap, const st_plan_ctx *ctx,
 	strata_source *const *sources, size_t nsources, const strata_status *st, strata_error *err)
@@ -815,11 +829,13 @@ static int plan_up(strata_plan *plan, size_t *cap, const st_plan_ctx *ctx,
 						continue;
 					for (t = 0; t < nsources; t++)
 						found_track |= strcmp(sources[t]->track->name, rtrack) == 0;
+					if (!found_track && foreign_applied(ctx->foreign, rtrack, rversion))
+						continue;
 					if (dep == NULL || !found_track) {
 						rc = strata_error_set(err, STRATA_EINVAL,
 							"%s/%s requires %s, which %s", e->track, e->version, m->requires[r],
-							dep == NULL ? "does not exist" : "is not applied and is not part of this run");
-						if (dep != NULL)
+							found_track ? "does not exist" : "is not applied (and its track is not part of this run)");
+						if (!found_track)
 							strata_error_hint(err, "run 'strata migrate up' for track '%s' first, or for all tracks",
 								rtrack);
 						goto done;
@@ -843,7 +859,8 @@ static int plan_up(strata_plan *plan, size_t *cap, const st_plan_ctx *ctx,
 				}
 				rc = add_step(plan, cap, q->src, m, STRATA_UP,
 					e->state == STRATA_MIG_PARTIAL ? "resumes where it stopped" : "pending",
-					e->state == STRATA_MIG_PARTIAL ? e->statements_done : 0);
+					e->state == STRATA_MIG_PARTIAL ? e->statements_done : 0,
+					e->state == STRATA_MIG_PARTIAL);
 				if (rc != 0) {
 					rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 					goto done;
@@ -934,7 +951,8 @@ static int plan_down(strata_plan *plan, size_t *cap, const st_plan_ctx *ctx,
 			if (add_step(plan, cap, sources[s], m, STRATA_DOWN,
 				e->state == STRATA_MIG_PARTIAL ? "resumes the revert where it stopped"
 				: o->to_version ? "newer than --to" : "requested",
-				e->state == STRATA_MIG_PARTIAL ? e->statements_done : 0) != 0)
+				e->state == STRATA_MIG_PARTIAL ? e->statements_done : 0,
+				e->state == STRATA_MIG_PARTIAL) != 0)
 				return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 		}
 	}

@@ -271,8 +271,28 @@ static void release_locks(run_state *rs, held_lock *held, size_t n)
  * consecutive statements may run on different server sessions: a session
  * lock would not protect the run. The proxy shows itself by a backend PID
  * that differs from the one the connection reported at start-up; then the
- * server session must stay the same across several transactions.
+ * server session must stay the same across several transactions, and must
+ * not be handed to another client between them. The last needs a second
+ * client: alone, this one keeps getting the same idle server session from a
+ * transaction-pooling proxy too, but a second client is given the session
+ * this one just released.
  */
+static int session_shared(run_state *rs, int server_pid)
+{
+	strata_error ignored = STRATA_ERROR_INIT;
+	strata_conn *other = NULL;
+	char *pid = NULL;
+	int v = -1;
+
+	if (strata_conn_open_same(&other, rs->c, &ignored) == 0 &&
+		strata_conn_query_value(&pid, other, "SELECT pg_backend_pid()", 0, NULL, &ignored) == 0 &&
+		pid != NULL)
+		st_parse_int(&v, pid, 0, INT32_MAX);
+	strata_free(pid);
+	strata_conn_close(other);
+	return v == server_pid;
+}
+
 static int check_pooling(run_state *rs, strata_error *err)
 {
 	char *pid = NULL;
@@ -296,6 +316,9 @@ static int check_pooling(run_state *rs, strata_error *err)
 	}
 	if (rc != 0)
 		return rc;
+	if (session_shared(rs, first))
+		return strata_error_set(err, STRATA_EENV,
+			"the connection goes through a proxy in transaction pooling mode (PgBouncer?): the migration lock cannot hold there");
 	event_for(&ev, STRATA_EV_WARNING, NULL);
 	ev.message = "connected through a proxy (PgBouncer?) that kept one server session; session pooling is fine";
 	emit(rs, &ev);
@@ -553,6 +576,65 @@ static int run_batch(run_state *rs, strata_plan *plan, size_t first, size_t last
 	return rc;
 }
 
+/* ---- requirements in tracks this run leaves out ---- */
+
+/*
+ * With --track, a migration may require one in a track that is not loaded:
+ * the ledger of those tracks says whether it is applied. Read only when
+ * such a requirement exists (*out stays NULL otherwise).
+ */
+static int read_foreign(strata_ledger **out, strata_conn *c, const char *schema,
+	strata_source *const *sources, size_t nsources, strata_error *err)
+{
+	const char **names = NULL;
+	size_t n = 0, cap = 0, s, i, r, k;
+	int rc = 0;
+
+	*out = NULL;
+	for (s = 0; s < nsources; s++) {
+		for (i = 0; i < sources[s]->n; i++) {
+			const strata_migration *m = &sources[s]->migrations[i];
+
+			for (r = 0; r < m->nrequires; r++) {
+				const char *req = m->requires[r], *slash = strchr(req, '/');
+				size_t len = slash ? (size_t)(slash - req) : 0;
+				int known = 0;
+
+				for (k = 0; k < nsources && !known; k++)
+					known = strlen(sources[k]->track->name) == len &&
+						strncmp(sources[k]->track->name, req, len) == 0;
+				for (k = 0; k < n && !known; k++)
+					known = strlen(names[k]) == len && strncmp(names[k], req, len) == 0;
+				if (known || len == 0)
+					continue;
+				if (n == cap) {
+					const char **grown = st_realloc(names, (cap ? cap * 2 : 4) * sizeof(char *));
+
+					if (grown == NULL) {
+						rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+						goto done;
+					}
+					names = grown;
+					cap = cap ? cap * 2 : 4;
+				}
+				names[n] = st_strndup(req, len);
+				if (names[n] == NULL) {
+					rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+					goto done;
+				}
+				n++;
+			}
+		}
+	}
+	if (n > 0)
+		rc = strata_ledger_read(out, c, schema, names, n, err);
+done:
+	for (k = 0; k < n; k++)
+		st_free((char *)names[k]);
+	st_free(names);
+	return rc;
+}
+
 /* ---- reverts across tracks ---- */
 
 /*
@@ -730,8 +812,9 @@ static int run_statements_step(run_state *rs, const strata_plan_step *step, stra
 		int attempt = 1, skip = 0, failed = -1;
 		long long rows_before = rs->rows;
 
+		/* Not resume_from > 0: a build that failed as the file's first statement resumes from 0. */
 		if (unit->kind == ST_UNIT_NO_TX && unit->index_name != NULL && (int)unit->first ==
-			step->resume_from + 1 && step->resume_from > 0) {
+			step->resume_from + 1 && impl->resuming) {
 			rc = repair_index(rs, unit, &skip, err);
 			if (rc != 0)
 				break;
@@ -854,7 +937,7 @@ int st_migrate_run(strata_run_result *result, strata_plan **plan_out, strata_con
 	run_state rs;
 	held_lock *held = NULL;
 	size_t nheld = 0, i;
-	strata_ledger *ledger = NULL;
+	strata_ledger *ledger = NULL, *foreign = NULL;
 	strata_status *status = NULL;
 	strata_plan *plan = NULL;
 	const char **tracks = NULL;
@@ -901,6 +984,10 @@ int st_migrate_run(strata_run_result *result, strata_plan **plan_out, strata_con
 		: options->config->statement_timeout_ms;
 	pctx.flush_each = options->flush_each;
 	pctx.conn_check = strata_conn_server_version(c) >= 140000;
+	rc = read_foreign(&foreign, c, rs.schema, sources, nsources, err);
+	if (rc != 0)
+		goto done;
+	pctx.foreign = foreign;
 	if (!options->dry_run) {
 		/*
 		 * A look without the lock first: when nothing is to be done (the
@@ -970,6 +1057,7 @@ done:
 	strata_plan_free(plan);
 	strata_status_free(status);
 	strata_ledger_free(ledger);
+	strata_ledger_free(foreign);
 	strata_free(db);
 	st_free(held);
 	st_free(tracks);

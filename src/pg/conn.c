@@ -202,6 +202,64 @@ done:
 	return rc;
 }
 
+int strata_conn_open_same(strata_conn **out, strata_conn *c, strata_error *err)
+{
+	PQconninfoOption *opts = PQconninfo(c->pg), *o;
+	const char **keywords = NULL, **values = NULL;
+	strata_conn *twin = NULL;
+	PGconn *pg = NULL;
+	int64_t deadline = st_now_ns() + 10000LL * 1000000LL;
+	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
+	size_t n = 0;
+	int rc = 0;
+
+	*out = NULL;
+	for (o = opts; o != NULL && o->keyword != NULL; o++)
+		n++;
+	keywords = st_calloc(n + 1, sizeof(char *));
+	values = st_calloc(n + 1, sizeof(char *));
+	if (opts == NULL || keywords == NULL || values == NULL) {
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		goto done;
+	}
+	n = 0;
+	for (o = opts; o->keyword != NULL; o++)
+		if (o->val != NULL && o->val[0] != '\0') {
+			keywords[n] = o->keyword;
+			values[n++] = o->val;
+		}
+	pg = PQconnectStartParams(keywords, values, 0);
+	while (pg != NULL && PQstatus(pg) != CONNECTION_BAD && ps != PGRES_POLLING_OK &&
+		ps != PGRES_POLLING_FAILED) {
+		if (wait_socket(pg, ps == PGRES_POLLING_WRITING, deadline) <= 0)
+			break;
+		ps = PQconnectPoll(pg);
+	}
+	if (pg == NULL || ps != PGRES_POLLING_OK || PQstatus(pg) != CONNECTION_OK) {
+		rc = strata_error_set(err, STRATA_ECONNECT, "cannot open a second session to '%s'", c->display);
+		goto done;
+	}
+	PQsetNoticeReceiver(pg, notice_to_log, NULL);
+	twin = st_calloc(1, sizeof(*twin));
+	if (twin == NULL || (twin->display = st_strdup(c->display)) == NULL) {
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		goto done;
+	}
+	twin->pg = pg;
+	pg = NULL;
+	twin->cancel = PQgetCancel(twin->pg);
+	*out = twin;
+	twin = NULL;
+done:
+	if (pg != NULL)
+		PQfinish(pg);
+	strata_conn_close(twin);
+	PQconninfoFree(opts);
+	st_free(keywords);
+	st_free(values);
+	return rc;
+}
+
 void strata_conn_close(strata_conn *c)
 {
 	if (c == NULL)

@@ -48,4 +48,37 @@ void cli_assert_golden(const char *actual, const char *name);
 /* Live (not zombie) processes whose working folder is dir. */
 int cli_live_procs_in(const char *dir);
 
+/*
+ * A program running in the background, for tests that signal it or race
+ * it against something else. Its stdout and stderr go to files, so that it
+ * never blocks on a full pipe and the test can watch what it wrote so far.
+ */
+typedef struct cli_proc {
+	int pid;                 /* 0 once reaped */
+	int status;              /* exit code, or 128 + signal, once reaped */
+	char out_path[512];
+	char err_path[512];
+} cli_proc;
+
+/*
+ * Starts argv[0] (a path) with args argv[1..] like cli_run starts strata
+ * (same env rules), its output in <logdir>/<name>.out and .err, and returns
+ * at once. Fails the test if it cannot be started.
+ */
+void cli_spawn_program(cli_proc *p, const char *cwd, const char *const *env,
+	const char *const *argv, const char *logdir, const char *name);
+/* The same for $STRATA_BIN with args (without argv[0]). */
+void cli_spawn(cli_proc *p, const char *cwd, const char *const *env, const char *const *args,
+	const char *logdir, const char *name);
+/*
+ * Waits at most timeout_ms for p to end and returns its status (exit code,
+ * or 128 + signal). On expiry kills it and fails the test.
+ */
+int cli_wait(cli_proc *p, long timeout_ms);
+/* Nonzero while p runs (reaps it when it has ended). */
+int cli_running(cli_proc *p);
+/* What p wrote to stderr / stdout so far (free with free()). */
+char *cli_proc_err(const cli_proc *p);
+char *cli_proc_out(const cli_proc *p);
+
 #endif
