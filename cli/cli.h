@@ -109,6 +109,8 @@ const cli_command *cli_commands(void);
  * --verbose. Returns the exit code for err.
  */
 int cli_report(const cli_ctx *ctx, const strata_error *err);
+/* The same with an exit code chosen by the caller (a run stopped by a signal, say). */
+int cli_report_exit(const cli_ctx *ctx, const strata_error *err, int exit_code);
 
 /* Reports a usage problem ("strata: error: ...") and returns CLI_EXIT_USAGE. */
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...) STRATA_PRINTF(2, 3);

@@ -29,7 +29,7 @@
 static const mig_sub subs[] = {
 	{ "validate", "check every migration file (no database needed)", "strata migrate validate [--track T]", mig_validate },
 	{ "status", "what is applied, pending, changed, missing or out of order", "strata migrate status [--track T]", mig_status },
-	{ "plan", "the exact SQL 'up' would run, ledger writes included; touches nothing", "strata migrate plan [--track T] [--to V | --steps N]", mig_plan },
+	{ "plan", "the exact SQL 'up' would run, ledger writes included; touches nothing", "strata migrate plan [--track T] [--to V | --steps N] [--targets FILE]", mig_plan },
 	{ "up", "apply pending migrations", "strata migrate up [--track T] [--to V | --steps N] [--dry-run] [--targets FILE]", mig_up },
 	{ "down", "revert the newest migration (or down to --to V, or --steps N)", "strata migrate down --track T [--to V | --steps N] [--dry-run]", mig_down },
 	{ "redo", "revert the newest migration and apply it again", "strata migrate redo [--track T]", mig_redo },
@@ -89,7 +89,7 @@ int cmd_migrate(cli_ctx *ctx, int argc, char **argv)
 		{ "statement-timeout", 0, CLI_OPT_DURATION, &o.statement_timeout_ms, "TIME",
 		  "statement_timeout for every migration (default none)", 0, 0, NULL },
 		{ "lock-retries", 0, CLI_OPT_INT, &o.lock_retries, "N",
-		  "retries after a lock timeout (default 5)", 0, 100, NULL },
+		  "retries after a lock timeout (default 5)", 0, 1000, NULL },
 		{ "flush-each", 0, CLI_OPT_FLAG, &o.flush_each, NULL,
 		  "wait for every migration's WAL flush (default: once per round trip)", 0, 0, NULL },
 		{ "version", 0, CLI_OPT_STRING, &o.version, "V", "the version (baseline, repair)", 0, 0, NULL },
@@ -144,6 +144,14 @@ int cmd_migrate(cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	ctx->command = usage_name;
+	/* Options that only some commands take: refused elsewhere instead of ignored (or worse). */
+	if ((o.targets != NULL || o.parallel > 0 || o.canary >= 0 || o.continue_on_error) &&
+		strcmp(s->name, "up") != 0 && strcmp(s->name, "plan") != 0)
+		return cli_usage_error(ctx, "--targets, --parallel, --canary and --continue-on-error work with 'up' and 'plan' only");
+	if (o.targets == NULL && (o.parallel > 0 || o.canary >= 0 || o.continue_on_error))
+		return cli_usage_error(ctx, "--parallel, --canary and --continue-on-error need --targets FILE");
+	if (o.to != NULL && o.steps > 0)
+		return cli_usage_error(ctx, "--to and --steps cannot be used together");
 	o.args = args;
 	o.nargs = nargs;
 	o.sub = s;

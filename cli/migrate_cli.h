@@ -27,6 +27,7 @@ typedef struct mig_opts {
 	int canary;
 	int continue_on_error;
 	int flush_each;
+	int ignore_problems;         /* mig_load: load despite problems in the files, silently */
 	char **args;
 	int nargs;
 	const struct mig_sub *sub;

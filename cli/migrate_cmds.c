@@ -127,7 +127,7 @@ int mig_load_sources(mig_project *p, cli_ctx *ctx, const mig_opts *o)
 			return cli_report(ctx, &err);
 		p->n++;
 	}
-	if (p->problems.n > 0)
+	if (p->problems.n > 0 && !o->ignore_problems)
 		return print_problems(ctx, &p->problems, 0);
 	return 0;
 }
@@ -717,7 +717,8 @@ static void print_summary(cli_ctx *ctx, const strata_run_result *r, strata_direc
 		return;
 	}
 	if (rc == 0 && r->planned == 0)
-		strata_log(STRATA_LOG_NOTICE, "nothing to do: the database is up to date");
+		strata_log(STRATA_LOG_NOTICE, dir == STRATA_UP ? "nothing to do: the database is up to date"
+			: "nothing to revert");
 	else if (rc == 0)
 		strata_log(STRATA_LOG_NOTICE, "%s %zu migration%s in %.0f ms", dir == STRATA_UP ? "applied"
 			: "reverted", r->applied, r->applied == 1 ? "" : "s", r->duration_ms);
@@ -745,6 +746,9 @@ static int run_direction(cli_ctx *ctx, mig_opts *o, strata_direction dir, int fo
 		goto done;
 	}
 	if (o->targets != NULL) {
+		/* cmd_migrate lets --targets through for up and plan only. */
+		if (force_dry_run)
+			o->dry_run = 1;
 		rc = mig_fleet_up(ctx, o, &p);
 		goto done;
 	}
@@ -760,11 +764,10 @@ static int run_direction(cli_ctx *ctx, mig_opts *o, strata_direction dir, int fo
 		goto done;
 	}
 	print_summary(ctx, &result, dir, rc);
-	if (rc != 0)
+	if (rc != 0 && strcmp(err.sqlstate, "57014") == 0 && strstr(err.message, "interrupted") != NULL)
+		rc = cli_report_exit(ctx, &err, mig_interrupted_exit());
+	else if (rc != 0)
 		rc = cli_report(ctx, &err);
-	if (rc == CLI_EXIT_LOCK && err.sqlstate[0] != '\0' && strcmp(err.sqlstate, "57014") == 0 &&
-		strstr(err.message, "interrupted") != NULL)
-		rc = mig_interrupted_exit();
 done:
 	strata_plan_free(plan);
 	strata_conn_close(c);
@@ -975,7 +978,7 @@ int mig_history(cli_ctx *ctx, mig_opts *o)
 			if (dur != NULL && (int)strlen(dur) + 3 > wdur)
 				wdur = (int)strlen(dur) + 3;
 		}
-		strata_buf_printf(&out, "%-20s  %-8s  %-*s  %*s  %s\n", "AT (UTC)", "EVENT", wmig, "MIGRATION",
+		strata_buf_printf(&out, "%-20s  %-14s  %-*s  %*s  %s\n", "AT (UTC)", "EVENT", wmig, "MIGRATION",
 			wdur, "TIME", "BY");
 		for (i = 0; i < n; i++) {
 			const char *dur = strata_result_value(r, i, 8), *state = strata_result_value(r, i, 9);
@@ -985,9 +988,17 @@ int mig_history(cli_ctx *ctx, mig_opts *o)
 
 			snprintf(mig, sizeof(mig), "%s/%s%s%s", strata_result_value(r, i, 2), v ? v : "-",
 				nm ? " " : "", nm ? nm : "");
+			const char *kind = strata_result_value(r, i, 5), *dir = strata_result_value(r, i, 6);
+			char event[32];
+
 			snprintf(time, sizeof(time), "%s%s", dur ? dur : "", dur ? " ms" : "");
-			strata_buf_printf(&out, "%-20s  %-8s  %-*s  %*s  %s", strata_result_value(r, i, 1),
-				strata_result_value(r, i, 5), wmig, mig, wdur, time, strata_result_value(r, i, 7));
+			/* A failure says of what: "failure (up)" or "failure (down)". */
+			if (strcmp(kind, "failure") == 0 && dir != NULL)
+				snprintf(event, sizeof(event), "failure (%s)", dir);
+			else
+				snprintf(event, sizeof(event), "%s", kind);
+			strata_buf_printf(&out, "%-20s  %-14s  %-*s  %*s  %s", strata_result_value(r, i, 1), event, wmig,
+				mig, wdur, time, strata_result_value(r, i, 7));
 			if (state != NULL || msg != NULL)
 				strata_buf_printf(&out, "\n    %s%s%s%s%s", state ? state : "", state ? ": " : "",
 					msg ? msg : "", stmt ? " (statement " : "", stmt ? stmt : "");
@@ -1008,21 +1019,42 @@ done:
 
 /* ---- new ---- */
 
-static int write_new_file(cli_ctx *ctx, const char *path, const char *text)
+/* Creates path exclusively (never over an existing file) and remembers it in *created. */
+static int write_new_file(cli_ctx *ctx, const char *path, const char *text, char **created, int *ncreated)
 {
 	strata_error err = STRATA_ERROR_INIT;
 	FILE *f;
 
-	if (access(path, F_OK) == 0) {
+	f = fopen(path, "wx");
+	if (f == NULL && errno == EEXIST) {
 		strata_error_set(&err, STRATA_EINVAL, "'%s' already exists", path);
 		return cli_report(ctx, &err);
 	}
-	f = fopen(path, "w");
 	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
 		strata_error_set(&err, STRATA_EIO, "cannot write '%s': %s", path, strerror(errno));
 		return cli_report(ctx, &err);
 	}
-	printf("%s\n", path);
+	created[(*ncreated)++] = strdup(path);
+	return 0;
+}
+
+/* mkdir -p: the track's folder and any missing parent. */
+static int make_dirs(const char *path)
+{
+	char buf[4096];
+	size_t i, n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -1;
+		buf[i] = path[i];
+	}
 	return 0;
 }
 
@@ -1043,17 +1075,18 @@ int mig_new(cli_ctx *ctx, mig_opts *o)
 	strata_buf version = STRATA_BUF_INIT;
 	const strata_source *src;
 	char path[4096], text[1024];
-	int rc;
+	char *created[2] = { NULL, NULL };
+	int rc, ncreated = 0, i;
 
 	if (o->nargs != 1)
 		return cli_usage_error(ctx, "'strata migrate new' needs a slug, for example add_users_email");
 	if (!valid_slug(o->args[0]))
 		return cli_usage_error(ctx, "invalid slug '%s': use lowercase letters, digits and _", o->args[0]);
+	/* A new file may be wanted to fix a problem elsewhere: problems are not this command's business. */
+	o->ignore_problems = 1;
 	rc = mig_load(&p, ctx, o);
-	/* A new file may be wanted to fix a problem elsewhere; only unreadable config stops us. */
-	if (rc != 0 && p.config == NULL)
+	if (rc != 0)
 		goto done;
-	rc = 0;
 	if (p.n != 1) {
 		rc = cli_usage_error(ctx, "this project has %zu tracks: choose one with --track", p.n);
 		goto done;
@@ -1066,7 +1099,7 @@ int mig_new(cli_ctx *ctx, mig_opts *o)
 		rc = cli_report(ctx, &err);
 		goto done;
 	}
-	if (mkdir(src->track->path, 0755) != 0 && errno != EEXIST) {
+	if (make_dirs(src->track->path) != 0) {
 		strata_error_set(&err, STRATA_EIO, "cannot create '%s': %s", src->track->path, strerror(errno));
 		rc = cli_report(ctx, &err);
 		goto done;
@@ -1074,15 +1107,15 @@ int mig_new(cli_ctx *ctx, mig_opts *o)
 	switch (src->layout) {
 	case STRATA_LAYOUT_DBMATE:
 		snprintf(path, sizeof(path), "%s/%s_%s.sql", src->track->path, strata_buf_cstr(&version), o->args[0]);
-		rc = write_new_file(ctx, path, "-- migrate:up\n\n\n-- migrate:down\n\n");
+		rc = write_new_file(ctx, path, "-- migrate:up\n\n\n-- migrate:down\n\n", created, &ncreated);
 		break;
 	case STRATA_LAYOUT_FLYWAY:
 		snprintf(path, sizeof(path), "%s/V%s__%s.sql", src->track->path, strata_buf_cstr(&version), o->args[0]);
-		rc = write_new_file(ctx, path, "-- Write the change here.\n");
+		rc = write_new_file(ctx, path, "-- Write the change here.\n", created, &ncreated);
 		if (rc == 0) {
 			snprintf(path, sizeof(path), "%s/U%s__%s.sql", src->track->path, strata_buf_cstr(&version),
 				o->args[0]);
-			rc = write_new_file(ctx, path, "-- Write how to undo the change here.\n");
+			rc = write_new_file(ctx, path, "-- Write how to undo the change here.\n", created, &ncreated);
 		}
 		break;
 	default:
@@ -1094,17 +1127,43 @@ int mig_new(cli_ctx *ctx, mig_opts *o)
 			"-- \"-- strata:no-transaction\", \"-- strata:lock-timeout=5s\",\n"
 			"-- \"-- strata:statement-timeout=10min\", \"-- strata:requires=<track>/<version>\".\n\n",
 			strata_buf_cstr(&version), o->args[0]);
-		rc = write_new_file(ctx, path, text);
+		rc = write_new_file(ctx, path, text, created, &ncreated);
 		if (rc == 0) {
 			snprintf(path, sizeof(path), "%s/%s_%s.down.sql", src->track->path, strata_buf_cstr(&version),
 				o->args[0]);
 			snprintf(text, sizeof(text), "-- %s %s: undo the change exactly.\n\n",
 				strata_buf_cstr(&version), o->args[0]);
-			rc = write_new_file(ctx, path, text);
+			rc = write_new_file(ctx, path, text, created, &ncreated);
 		}
 		break;
 	}
+	if (ncreated > 0) {
+		strata_buf out = STRATA_BUF_INIT;
+
+		if (ctx->format == CLI_FORMAT_JSON) {
+			strata_json w;
+
+			strata_json_init(&w, &out, 0);
+			strata_json_object_begin(&w);
+			strata_json_key(&w, "version");
+			strata_json_string(&w, strata_buf_cstr(&version));
+			strata_json_key(&w, "created");
+			strata_json_array_begin(&w);
+			for (i = 0; i < ncreated; i++)
+				strata_json_string(&w, created[i]);
+			strata_json_array_end(&w);
+			strata_json_object_end(&w);
+			strata_buf_putc(&out, '\n');
+		} else {
+			for (i = 0; i < ncreated; i++)
+				strata_buf_printf(&out, "%s\n", created[i]);
+		}
+		cli_write_stdout(&out);
+		strata_buf_release(&out);
+	}
 done:
+	for (i = 0; i < ncreated; i++)
+		free(created[i]);
 	strata_buf_release(&version);
 	mig_project_free(&p);
 	return rc;
@@ -1136,6 +1195,11 @@ static int one_track_admin(cli_ctx *ctx, mig_opts *o, int repair)
 	rc = connect_db(&c, ctx);
 	if (rc != 0)
 		goto done;
+	/* The lock options apply here too: the config carries them to the library. */
+	if (o->no_wait)
+		p.config->lock_wait_ms = 0;
+	else if (o->lock_wait_ms >= 0)
+		p.config->lock_wait_ms = o->lock_wait_ms;
 	if (repair)
 		rc = strata_migrate_repair(c, p.config, p.sources[0], o->version, o->reason, &err);
 	else
@@ -1144,8 +1208,31 @@ static int one_track_admin(cli_ctx *ctx, mig_opts *o, int repair)
 		rc = cli_report(ctx, &err);
 		goto done;
 	}
-	strata_log(STRATA_LOG_NOTICE, repair ? "accepted the current file of %s/%s; recorded in the ledger"
-		: "recorded %s up to %s as applied (baseline)", p.sources[0]->track->name, o->version);
+	if (ctx->format == CLI_FORMAT_JSON) {
+		strata_buf out = STRATA_BUF_INIT;
+		strata_json w;
+
+		strata_json_init(&w, &out, 0);
+		strata_json_object_begin(&w);
+		strata_json_key(&w, repair ? "repair" : "baseline");
+		strata_json_object_begin(&w);
+		strata_json_key(&w, "track");
+		strata_json_string(&w, p.sources[0]->track->name);
+		strata_json_key(&w, "version");
+		strata_json_string(&w, o->version);
+		if (repair) {
+			strata_json_key(&w, "reason");
+			strata_json_string(&w, o->reason);
+		}
+		strata_json_object_end(&w);
+		strata_json_object_end(&w);
+		strata_buf_putc(&out, '\n');
+		cli_write_stdout(&out);
+		strata_buf_release(&out);
+	} else {
+		strata_log(STRATA_LOG_NOTICE, repair ? "accepted the current file of %s/%s; recorded in the ledger"
+			: "recorded %s up to %s as applied (baseline)", p.sources[0]->track->name, o->version);
+	}
 done:
 	strata_conn_close(c);
 	mig_project_free(&p);

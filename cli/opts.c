@@ -119,6 +119,10 @@ static int apply(const cli_ctx *ctx, const cli_option *o, const char *value)
 				return cli_usage_error(ctx,
 					"invalid value '%s' for --%s: expected a duration such as 500ms, 5s, 2min or 1h",
 					value, o->name);
+			/* PostgreSQL's limit for a timeout, and strata.yaml's: about 24 days. */
+			if (ms > 2147483647LL)
+				return cli_usage_error(ctx, "invalid value '%s' for --%s: at most 24 days (2147483647ms)",
+					value, o->name);
 			*(int64_t *)o->target = ms;
 			return 0;
 		}

@@ -38,7 +38,7 @@ static const struct exit_row {
 	{ CLI_EXIT_INPUT, "input", "bad input: a malformed or unreadable file, config, URL or password file" },
 	{ CLI_EXIT_DATABASE, "database", "no database given, cannot connect or log in, or the server reported an error" },
 	{ CLI_EXIT_LOCK, "lock", "a lock could not be taken or a timeout expired" },
-	{ CLI_EXIT_ENVIRONMENT, "environment", "the local environment is unfit: PostgreSQL binaries, OS users, files, permissions, a cluster that is not running" },
+	{ CLI_EXIT_ENVIRONMENT, "environment", "the environment is unfit: PostgreSQL binaries, OS users, files, permissions, a cluster that is not running, a pooling proxy where the migration lock cannot hold" },
 	{ CLI_EXIT_INTERNAL, "internal", "out of memory or a bug in strata" },
 	{ CLI_EXIT_INTERRUPTED, "interrupted", "stopped by Ctrl-C (SIGINT); another signal gives 128 + its number" },
 };
@@ -168,6 +168,12 @@ int cli_report(const cli_ctx *ctx, const strata_error *err)
 {
 	int exit_code = cli_exit_for(err->code);
 
+	return report(ctx, exit_code, strata_code_name(err->code), err,
+		err->message[0] ? err->message : "unknown error");
+}
+
+int cli_report_exit(const cli_ctx *ctx, const strata_error *err, int exit_code)
+{
 	return report(ctx, exit_code, strata_code_name(err->code), err,
 		err->message[0] ? err->message : "unknown error");
 }

@@ -840,6 +840,22 @@ static int plan_up(strata_plan *plan, size_t *cap, const st_plan_ctx *ctx,
 								rtrack);
 						goto done;
 					}
+					/* Pending, but is it part of this run? --to may leave it out. */
+					{
+						size_t qi, qk;
+						int queued = 0;
+
+						for (qi = 0; qi < nsources && !queued; qi++)
+							for (qk = queues[qi].head; qk < queues[qi].n && !queued; qk++)
+								queued = queues[qi].items[qk] == dep;
+						if (!queued) {
+							rc = strata_error_set(err, STRATA_EINVAL,
+								"%s/%s requires %s, which --to %s leaves out", e->track, e->version,
+								m->requires[r], o->to_version ? o->to_version : "");
+							strata_error_hint(err, "run up to %s first, or choose a later --to", m->requires[r]);
+							goto done;
+						}
+					}
 					blocked = 1;
 				}
 				if (blocked)
@@ -909,7 +925,17 @@ static int plan_down(strata_plan *plan, size_t *cap, const st_plan_ctx *ctx,
 			const strata_status_entry *e = &st->entries[k];
 			const strata_migration *m = e->file;
 
-			if (strcmp(e->track, track) != 0 || !is_applied(e))
+			if (strcmp(e->track, track) != 0)
+				continue;
+			if (e->state == STRATA_MIG_PARTIAL && e->applied == NULL) {
+				/* An up stopped half-way: reverting what lies under it would break it. */
+				strata_error_set(err, STRATA_EINVAL,
+					"cannot revert in track '%s': %s '%s' is partly applied (stopped after statement %d)",
+					track, e->version, e->name, e->statements_done);
+				strata_error_hint(err, "finish it first with 'strata migrate up' (it resumes where it stopped)");
+				return STRATA_EINVAL;
+			}
+			if (!is_applied(e))
 				continue;
 			if (to_version != NULL && strata_version_compare(e->version, to_version) <= 0)
 				break;

@@ -175,7 +175,8 @@ static void on_tick(int64_t waited_ms, void *ud)
 		return;
 	rs->warned = 1;
 	event_for(&ev, STRATA_EV_WARNING, rs->current);
-	st_snprintf(msg, sizeof(msg), "still running after %lld s (long_running is %lld s)",
+	st_snprintf(msg, sizeof(msg), "%s/%s '%s' is still running after %lld s (long_running is %lld s)",
+		rs->current->source->track->name, rs->current->migration->version, rs->current->migration->name,
 		(long long)(ran / 1000), (long long)(rs->long_running_ms / 1000));
 	ev.message = msg;
 	emit(rs, &ev);
@@ -428,6 +429,8 @@ typedef struct batch_ctx {
 	int *offsets;            /* statement offset of each step within the batch */
 	size_t at;               /* the step whose statements arrive now */
 	double step_duration;
+	int64_t sent_ns;         /* when the round trip was sent */
+	int warned;              /* the long-running warning was given for it */
 } batch_ctx;
 
 static int batch_item(const strata_batch_item *item, void *ud)
@@ -472,9 +475,36 @@ static int batch_item(const strata_batch_item *item, void *ud)
 	return 0;
 }
 
+/*
+ * The server sends a round trip's results when all of it is done, so while
+ * it runs, which of its migrations is running is not known: the warning
+ * names the round trip's first and last.
+ */
 static void batch_tick(int64_t waited_ms, void *ud)
 {
-	on_tick(waited_ms, ((batch_ctx *)ud)->rs);
+	batch_ctx *b = ud;
+	run_state *rs = b->rs;
+	const strata_plan_step *first = &b->plan->steps[b->first], *last = &b->plan->steps[b->last];
+	strata_migrate_event ev;
+	char msg[512];
+	int64_t ran = (st_now_ns() - b->sent_ns) / 1000000;
+
+	ST_UNUSED(waited_ms);
+	if (b->warned || rs->long_running_ms <= 0 || ran < rs->long_running_ms)
+		return;
+	b->warned = 1;
+	event_for(&ev, STRATA_EV_WARNING, first);
+	if (b->first == b->last)
+		st_snprintf(msg, sizeof(msg), "%s/%s '%s' is still running after %lld s (long_running is %lld s)",
+			first->source->track->name, first->migration->version, first->migration->name,
+			(long long)(ran / 1000), (long long)(rs->long_running_ms / 1000));
+	else
+		st_snprintf(msg, sizeof(msg), "migrations %s/%s to %s/%s (one round trip) are still running after "
+			"%lld s (long_running is %lld s)", first->source->track->name, first->migration->version,
+			last->source->track->name, last->migration->version, (long long)(ran / 1000),
+			(long long)(rs->long_running_ms / 1000));
+	ev.message = msg;
+	emit(rs, &ev);
 }
 
 static int statements_in(const strata_plan_step *step)
@@ -521,6 +551,8 @@ static int run_batch(run_state *rs, strata_plan *plan, size_t first, size_t last
 		b.last = last;
 		b.at = first;
 		rs->current = NULL;
+		b.sent_ns = st_now_ns();
+		b.warned = 0;
 		rc = strata_conn_exec_batch(rs->c, strata_buf_cstr(&sql), &hooks, &failed, err);
 		if (rc == 0)
 			break;
@@ -897,6 +929,7 @@ static int execute(run_state *rs, strata_plan *plan, strata_error *err)
 		if (interrupted) {
 			rc = strata_error_set(err, STRATA_ETIMEOUT, "interrupted before %s/%s",
 				plan->steps[i].source->track->name, plan->steps[i].migration->version);
+			strata_error_sqlstate(err, "57014");
 			break;
 		}
 		if (part->mode == STRATA_EXEC_STATEMENTS) {

@@ -285,21 +285,21 @@ static int compare_entries(const void *a, const void *b)
 /* The path shown for a file: relative to the project root when inside it. */
 static char *display_path(const char *root, const char *dir, const char *file)
 {
-	strata_buf b = STRATA_BUF_INIT;
-	size_t rl = strlen(root);
+	size_t rl = strlen(root), dl, fl = strlen(file);
+	char *out;
 
-	if (strncmp(dir, root, rl) == 0 && (dir[rl] == '/' || dir[rl] == '\0')) {
-		const char *rest = dir + rl + (dir[rl] == '/');
-		if (*rest != '\0') {
-			strata_buf_puts(&b, rest);
-			strata_buf_putc(&b, '/');
-		}
-	} else {
-		strata_buf_puts(&b, dir);
-		strata_buf_putc(&b, '/');
-	}
-	strata_buf_puts(&b, file);
-	return strata_buf_detach(&b);
+	/* One allocation: this runs for every file of every status. */
+	if (strncmp(dir, root, rl) == 0 && (dir[rl] == '/' || dir[rl] == '\0'))
+		dir += rl + (dir[rl] == '/');
+	dl = strlen(dir);
+	out = st_malloc(dl + 1 + fl + 1);
+	if (out == NULL)
+		return NULL;
+	memcpy(out, dir, dl);
+	if (dl > 0)
+		out[dl++] = '/';
+	memcpy(out + dl, file, fl + 1);
+	return out;
 }
 
 /* Finds the line starting with marker ("-- migrate:up"); returns its offset or -1. */

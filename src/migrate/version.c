@@ -5,6 +5,7 @@
  * "9" and "1.10" > "1.9"; a 12-digit timestamp compares as its 14-digit
  * form with seconds 00.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -128,19 +129,36 @@ int strata_source_next_version(strata_buf *out, const strata_source *source)
 			seconds = strlen(source->migrations[source->n - 1].version) == 14;
 		gmtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), seconds ? "%Y%m%d%H%M%S" : "%Y%m%d%H%M", &tm);
-		/* Never behind the newest file (a clock set back, or a file from the future). */
+		/*
+		 * Never at or behind the newest file (two in the same second, a clock
+		 * set back, a file from the future): then one second (minute) after it.
+		 */
 		if (source->n > 0 &&
-			strata_version_compare(stamp, source->migrations[source->n - 1].version) <= 0)
-			return STRATA_ESTATE;
+			strata_version_compare(stamp, source->migrations[source->n - 1].version) <= 0) {
+			const char *newest = source->migrations[source->n - 1].version;
+			time_t t;
+
+			memset(&tm, 0, sizeof(tm));
+			if (sscanf(newest, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+				&tm.tm_min, &tm.tm_sec) < 5)
+				return STRATA_EINVAL;
+			tm.tm_year -= 1900;
+			tm.tm_mon -= 1;
+			t = timegm(&tm) + (seconds ? 1 : 60);
+			gmtime_r(&t, &tm);
+			strftime(stamp, sizeof(stamp), seconds ? "%Y%m%d%H%M%S" : "%Y%m%d%H%M", &tm);
+		}
 		strata_buf_puts(out, stamp);
 	} else {
 		const char *last = source->n > 0 ? source->migrations[source->n - 1].version : "0000";
-		size_t width = strlen(last), i;
+		size_t width = strspn(last, "0123456789"), i;
 		char next[64];
 
-		if (width >= sizeof(next) - 1 || strspn(last, "0123456789") != width)
+		/* A dotted Flyway version (1.1, 2_3) continues with its first group: 1.1 -> 2. */
+		if (width == 0 || width >= sizeof(next) - 1)
 			return STRATA_EINVAL;
-		memcpy(next, last, width + 1);
+		memcpy(next, last, width);
+		next[width] = '\0';
 		/* Decimal increment of the digit string, growing it when it overflows. */
 		for (i = width; i > 0; i--) {
 			if (next[i - 1] < '9') {
