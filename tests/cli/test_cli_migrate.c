@@ -1334,9 +1334,13 @@ static void track_selection(void **state)
 	MIG(&r, f, 3, "up", "--track", "reports");
 	HAS(ERR(r), "reports/0001 requires app/0002");
 	APPLIED(f, "reports", "");
+	HAS(ERR(r), "which is not applied (and its track is not part of this run)");
 	MIG(&r, f, 0, "up", "--track", "app");
 	APPLIED(f, "app", "0001,0002,0003");
 	APPLIED(f, "reports", "");
+	/* Applied now: the other track's ledger rows say so, without loading its files. */
+	MIG(&r, f, 0, "plan", "--track", "reports");
+	HAS(OUT(r), "reports/0001 user_count");
 	MIG(&r, f, 0, "status");
 	HAS(OUT(r), "track reports (");
 	HAS(OUT(r), "3 applied, 1 pending");
@@ -1348,6 +1352,79 @@ static void track_selection(void **state)
 	MIG(&r, f, 3, "up");
 	HAS(ERR(r), "reports/0002 requires app/0042, which does not exist");
 	APPLIED(f, "reports", "");
+	cli_result_free(&r);
+}
+
+/* ------------------------------------------------------------------------
+ * 11. Options where they belong, and what stands in a revert's way
+ * ------------------------------------------------------------------------ */
+
+static void fleet_options_belong_to_up_and_plan(void **state)
+{
+	fx *f = *state;
+	cli_result r = { 0 };
+
+	put_pair(f, "migrations/0001_a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n");
+	put(f, "fleet.yaml", "targets:\n  - postgresql://nobody@127.0.0.1:1/x\n");
+	MIG(&r, f, 2, "redo", "--targets", "fleet.yaml");
+	HAS(ERR(r), "--targets, --parallel, --canary and --continue-on-error work with 'up' and 'plan' only");
+	MIG(&r, f, 2, "goto", "0001", "--targets", "fleet.yaml");
+	MIG(&r, f, 2, "down", "--targets", "fleet.yaml");
+	MIG(&r, f, 2, "status", "--targets", "fleet.yaml");
+	MIG(&r, f, 2, "up", "--parallel", "2");
+	HAS(ERR(r), "need --targets FILE");
+	MIG(&r, f, 2, "plan", "--to", "0001", "--steps", "1");
+	MIG(&r, f, 2, "up", "--lock-timeout", "1000h");
+	HAS(ERR(r), "at most 24 days");
+	REL_EXISTS(f, "a", 0);
+	cli_result_free(&r);
+}
+
+static void plan_with_targets_runs_nothing(void **state)
+{
+	fx *f = *state;
+	cli_result r = { 0 };
+	strata_buf fleet = STRATA_BUF_INIT;
+
+	put_pair(f, "migrations/0001_a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n");
+	strata_buf_printf(&fleet, "targets:\n  - name: one\n    url: %s\n", f->url);
+	put(f, "fleet.yaml", strata_buf_cstr(&fleet));
+	strata_buf_release(&fleet);
+	MIG(&r, f, 0, "plan", "--targets", "fleet.yaml");
+	HAS(OUT(r), "PENDING");
+	IN_ORDER(OUT(r), "one", "ok", "1");
+	REL_EXISTS(f, "a", 0);
+	SQL_EQ(f, "SELECT to_regnamespace('strata') IS NULL", "t");
+	cli_result_free(&r);
+}
+
+static void down_stops_under_a_half_applied_migration(void **state)
+{
+	fx *f = *state;
+	cli_result r = { 0 };
+
+	put_pair(f, "migrations/0001_a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n");
+	put_pair(f, "migrations/0002_b",
+		"-- strata:no-transaction\nCREATE TABLE b (id int);\nINSERT INTO nowhere VALUES (1);\n",
+		"-- strata:no-transaction\nDROP TABLE b;\n");
+	MIG(&r, f, 4, "up");
+	APPLIED(f, "default", "0001");
+	MIG(&r, f, 3, "down");
+	HAS(ERR(r), "0002 'b' is partly applied (stopped after statement 1)");
+	APPLIED(f, "default", "0001");
+	REL_EXISTS(f, "a", 1);
+	MIG(&r, f, 3, "down", "--to", "0001");
+	HAS(ERR(r), "partly applied");
+	/* Finished, it reverts like any other; with nothing left, there is nothing to revert. */
+	if (f->conn == NULL)
+		f->conn = th_connect(f->url);
+	th_exec(f->conn, "CREATE TABLE nowhere (id int)");
+	MIG(&r, f, 0, "up");
+	APPLIED(f, "default", "0001,0002");
+	MIG(&r, f, 0, "down", "--steps", "2");
+	APPLIED(f, "default", "");
+	MIG(&r, f, 0, "down");
+	HAS(ERR(r), "nothing to revert");
 	cli_result_free(&r);
 }
 
@@ -1377,6 +1454,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(new_creates_the_next_pair, setup, teardown),
 		cmocka_unit_test_setup_teardown(tracks_are_ordered_by_requires, setup, teardown),
 		cmocka_unit_test_setup_teardown(track_selection, setup, teardown),
+		cmocka_unit_test_setup_teardown(fleet_options_belong_to_up_and_plan, setup, teardown),
+		cmocka_unit_test_setup_teardown(plan_with_targets_runs_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(down_stops_under_a_half_applied_migration, setup, teardown),
 	};
 
 	th_init();
