@@ -127,6 +127,9 @@ void cli_format_size(char *out, size_t outsz, long long bytes);
 /* Sets up logging from the options: level, format, colour. */
 void cli_setup_logging(cli_ctx *ctx);
 
+/* Milliseconds since main started (for -vv timings). */
+double cli_elapsed_ms(void);
+
 /* Prints a notice on stderr unless --quiet (a library notify callback). */
 void cli_notice(const char *message, void *ud);
 

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "migrate_cli.h"
@@ -158,6 +159,16 @@ int cli_command_index(cli_ctx *ctx, int argc, char **argv)
 	return argc;
 }
 
+static struct timespec started;
+
+double cli_elapsed_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - started.tv_sec) * 1e3 + (double)(now.tv_nsec - started.tv_nsec) / 1e6;
+}
+
 int main(int argc, char **argv)
 {
 	cli_ctx ctx;
@@ -165,6 +176,7 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs, idx, rc, i;
 
+	clock_gettime(CLOCK_MONOTONIC, &started);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.log_format = -1;
 	signal(SIGPIPE, SIG_IGN);

@@ -421,7 +421,7 @@ int mig_status(cli_ctx *ctx, mig_opts *o)
 	/* Only the connection: on two cores, a query racing the file scan costs more than it saves. */
 	early_start(&early, ctx, NULL, NULL, 0);
 	rc = mig_load_sources(&p, ctx, o);
-	strata_log(STRATA_LOG_DEBUG, "files checked");
+	strata_log(STRATA_LOG_DEBUG, "files checked at %.1f ms", cli_elapsed_ms());
 	if (rc != 0) {
 		early_finish(&early, NULL, 0);
 		goto done;
@@ -429,7 +429,7 @@ int mig_status(cli_ctx *ctx, mig_opts *o)
 	rc = early_finish(&early, &c, 1);
 	if (rc != 0)
 		goto done;
-	strata_log(STRATA_LOG_DEBUG, "connected");
+	strata_log(STRATA_LOG_DEBUG, "connected at %.1f ms", cli_elapsed_ms());
 	if (strata_ledger_read(&ledger, c, p.config->ledger_schema, tracks, chosen_tracks(tracks, &p, o),
 		&err) != 0 || strata_status_compute(&st, p.sources, p.n, ledger, o->allow_out_of_order, &err) != 0) {
 		if (err.code == 0)
@@ -437,12 +437,13 @@ int mig_status(cli_ctx *ctx, mig_opts *o)
 		rc = cli_report(ctx, &err);
 		goto done;
 	}
-	strata_log(STRATA_LOG_DEBUG, "ledger read and compared");
+	strata_log(STRATA_LOG_DEBUG, "ledger read and compared at %.1f ms", cli_elapsed_ms());
 	if (ctx->format == CLI_FORMAT_JSON)
 		status_json(&out, &p, st, strata_conn_display(c));
 	else
 		status_text(&out, &p, st, strata_conn_display(c));
 	rc = cli_write_stdout(&out);
+	strata_log(STRATA_LOG_DEBUG, "printed at %.1f ms", cli_elapsed_ms());
 	/* Pending migrations are normal; changed, missing, out-of-order or partial ones are findings. */
 	if (rc == 0 && (st->changed || st->missing || st->out_of_order || st->partial))
 		rc = CLI_EXIT_FINDINGS;

@@ -156,6 +156,8 @@ STRATA_API int strata_pg_libpq_version(void);
 /* Server version as a number, for example 150014. */
 STRATA_API int strata_conn_server_version(const strata_conn *c);
 STRATA_API int strata_conn_backend_pid(const strata_conn *c);
+/* A setting the server reports (DateStyle, TimeZone, server_encoding...), or NULL. */
+STRATA_API const char *strata_conn_parameter(const strata_conn *c, const char *name);
 /* Where this connection goes, password masked. */
 STRATA_API const char *strata_conn_display(const strata_conn *c);
 /* Nonzero when the connection is broken. */

@@ -14,6 +14,7 @@
  * stays fast however long the history grows. A database without the
  * tables reads as an empty ledger: read-only commands never create them.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -229,6 +230,72 @@ done:
 	return rc;
 }
 
+/* v as n decimal digits, zero-padded. */
+static void put_digits(char *out, int64_t v, int n)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" of a Unix time, by arithmetic (gmtime and strftime cost more, per row). */
+static void format_utc(char *out, size_t size, int64_t t)
+{
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, secs = t - days * 86400;
+	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = yoe + era * 400 + (m <= 2);
+
+	/* Days to a civil date: Howard Hinnant's algorithm, proleptic Gregorian. */
+	if (y < 0 || y > 9999 || size < 21) {
+		st_snprintf(out, size, "%lld", (long long)t);
+		return;
+	}
+	put_digits(out, y, 4);
+	out[4] = '-';
+	put_digits(out + 5, m, 2);
+	out[7] = '-';
+	put_digits(out + 8, d, 2);
+	out[10] = 'T';
+	put_digits(out + 11, secs / 3600, 2);
+	out[13] = ':';
+	put_digits(out + 14, secs / 60 % 60, 2);
+	out[16] = ':';
+	put_digits(out + 17, secs % 60, 2);
+	out[19] = 'Z';
+	out[20] = '\0';
+}
+
+/* Appends s to out (size bytes, *at used), truncating; out stays NUL-terminated. */
+static void put_str(char *out, size_t size, size_t *at, const char *s)
+{
+	while (*s != '\0' && *at + 1 < size)
+		out[(*at)++] = *s++;
+	out[*at] = '\0';
+}
+
+/* A float8 as PostgreSQL prints it ("12.345"); strtod for anything else (exponents, inf). */
+static double parse_ms(const char *s)
+{
+	double v = 0, scale = 1;
+	const char *p = s;
+
+	if (s == NULL)
+		return 0;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (*p++ - '0');
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			scale /= 10;
+			v += (*p - '0') * scale;
+		}
+	}
+	return *p == '\0' && p != s ? v : strtod(s, NULL);
+}
+
 static int compare_applied(const void *a, const void *b)
 {
 	const strata_applied *x = a, *y = b;
@@ -242,16 +309,180 @@ static void copy_field(char *dst, size_t size, const char *v)
 	st_strlcpy(dst, v != NULL ? v : "", size);
 }
 
+/* What reading the ledger's two result sets needs. */
+typedef struct ledger_reader {
+	strata_ledger *l;
+	const char *const *tracks;
+	size_t ntracks;
+	int iso;                     /* applied_at comes as ISO text, else as epoch seconds */
+	int failed;                  /* out of memory */
+} ledger_reader;
+
+static int wanted(const ledger_reader *lr, const char *track)
+{
+	size_t i;
+
+	if (lr->ntracks == 0)
+		return 1;
+	for (i = 0; i < lr->ntracks; i++)
+		if (strcmp(lr->tracks[i], track) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * "2026-11-22 00:52:18.123456+00" (DateStyle ISO; the offset may be
+ * +05:30 or +05:30:00) to Unix seconds; -1 (and *ok = 0) when it is not that.
+ */
+static int64_t parse_iso(const char *s, int *ok)
+{
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, os = 0, n = 0;
+	int64_t days, z, era, yoe, doy, doe;
+	const char *p;
+	char sign;
+
+	*ok = 0;
+	if (s == NULL || sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+		return -1;
+	p = s + 19;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	sign = *p;
+	if ((sign != '+' && sign != '-') || sscanf(p + 1, "%2d", &oh) != 1)
+		return -1;
+	p += 3;
+	if (*p == ':' && sscanf(p + 1, "%2d", &om) == 1)
+		p += 3;
+	if (*p == ':' && sscanf(p + 1, "%2d", &os) == 1)
+		p += 3;
+	if (*p != '\0')
+		return -1;   /* " BC" and the like */
+	/* Days from the civil date (Howard Hinnant's algorithm). */
+	z = mo <= 2 ? y - 1 : y;
+	era = (z >= 0 ? z : z - 399) / 400;
+	yoe = z - era * 400;
+	doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	days = era * 146097 + doe - 719468;
+	*ok = 1;
+	return days * 86400 + h * 3600 + mi * 60 + sec - (sign == '+' ? 1 : -1) * (oh * 3600 + om * 60 + os);
+}
+
+static void add_applied(ledger_reader *lr, const strata_result *r, int row)
+{
+	strata_ledger *l = lr->l;
+	strata_applied *a = &l->applied[l->napplied];
+	const char *role = strata_result_value(r, row, 6), *os = strata_result_value(r, row, 7);
+	const char *ci = strata_result_value(r, row, 8);
+	char *by = a->applied_by;
+	size_t at = 0, size = sizeof(a->applied_by);
+	int64_t epoch = 0;
+	int ok = 1;
+
+	a->track = st_strdup(strata_result_value(r, row, 0));
+	a->version = st_strdup(strata_result_value(r, row, 1));
+	a->name = st_strdup(strata_result_value(r, row, 2));
+	if (a->track == NULL || a->version == NULL || a->name == NULL) {
+		st_free(a->track);
+		st_free(a->version);
+		st_free(a->name);
+		memset(a, 0, sizeof(*a));
+		lr->failed = 1;
+		return;
+	}
+	l->napplied++;
+	copy_field(a->checksum, sizeof(a->checksum), strata_result_value(r, row, 3));
+	copy_field(a->down_checksum, sizeof(a->down_checksum), strata_result_value(r, row, 4));
+	if (lr->iso)
+		epoch = parse_iso(strata_result_value(r, row, 5), &ok);
+	else
+		st_parse_int64(&epoch, strata_result_value(r, row, 5), INT64_MIN, INT64_MAX);
+	if (ok)
+		format_utc(a->applied_at, sizeof(a->applied_at), epoch);
+	else
+		copy_field(a->applied_at, sizeof(a->applied_at), strata_result_value(r, row, 5));
+	/* "role (os user, CI identity)", without printf: this runs for every row. */
+	put_str(by, size, &at, role ? role : "");
+	if (os != NULL || ci != NULL) {
+		put_str(by, size, &at, " (");
+		put_str(by, size, &at, os ? os : ci);
+		if (os != NULL && ci != NULL) {
+			put_str(by, size, &at, ", ");
+			put_str(by, size, &at, ci);
+		}
+		put_str(by, size, &at, ")");
+	}
+	a->duration_ms = parse_ms(strata_result_value(r, row, 9));
+	a->lock_wait_ms = parse_ms(strata_result_value(r, row, 10));
+	a->baseline = strcmp(strata_result_value(r, row, 11), "baseline") == 0;
+}
+
+static void add_progress(ledger_reader *lr, const strata_result *r, int row)
+{
+	strata_ledger *l = lr->l;
+	strata_in_progress *p = &l->progress[l->nprogress];
+
+	p->track = st_strdup(strata_result_value(r, row, 0));
+	p->version = st_strdup(strata_result_value(r, row, 1));
+	if (p->track == NULL || p->version == NULL) {
+		st_free(p->track);
+		st_free(p->version);
+		memset(p, 0, sizeof(*p));
+		lr->failed = 1;
+		return;
+	}
+	l->nprogress++;
+	p->reverting = strcmp(strata_result_value(r, row, 2), "down") == 0;
+	copy_field(p->checksum, sizeof(p->checksum), strata_result_value(r, row, 3));
+	st_parse_int(&p->statements_done, strata_result_value(r, row, 4), 0, 1 << 30);
+}
+
+/* Statement 0 gives the history, statement 1 the progress rows. */
+static int ledger_item(const strata_batch_item *item, void *ud)
+{
+	ledger_reader *lr = ud;
+	strata_ledger *l = lr->l;
+	int n = strata_result_nrows(item->result), row;
+	void *grown;
+
+	if (n <= 0 || item->index > 1)
+		return 0;
+	if (item->index == 0) {
+		grown = st_realloc(l->applied, ((size_t)n + 1) * sizeof(strata_applied));
+		if (grown != NULL)
+			l->applied = grown;
+	} else {
+		grown = st_realloc(l->progress, ((size_t)n + 1) * sizeof(strata_in_progress));
+		if (grown != NULL)
+			l->progress = grown;
+	}
+	if (grown == NULL) {
+		lr->failed = 1;
+		return 1;
+	}
+	for (row = 0; row < n && !lr->failed; row++) {
+		if (!wanted(lr, strata_result_value(item->result, row, 0)))
+			continue;
+		if (item->index == 0)
+			add_applied(lr, item->result, row);
+		else
+			add_progress(lr, item->result, row);
+	}
+	return lr->failed;
+}
+
 int strata_ledger_read(strata_ledger **out, strata_conn *c, const char *schema,
 	const char *const *tracks, size_t ntracks, strata_error *err)
 {
 	strata_ledger *l = NULL;
-	strata_buf sql = STRATA_BUF_INIT, arr = STRATA_BUF_INIT;
-	strata_result *r = NULL;
+	strata_buf sql = STRATA_BUF_INIT;
 	strata_error local = STRATA_ERROR_INIT;
-	const char *params[1];
+	strata_batch_hooks hooks;
+	ledger_reader lr;
+	const char *datestyle = strata_conn_parameter(c, "DateStyle");
 	size_t i;
-	int rc, nrows, row;
+	int rc, failed = -1;
 
 	*out = NULL;
 	l = st_calloc(1, sizeof(*l));
@@ -259,128 +490,64 @@ int strata_ledger_read(strata_ledger **out, strata_conn *c, const char *schema,
 		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 		goto done;
 	}
-	/* A text[] literal of the tracks; NULL means all. */
-	strata_buf_putc(&arr, '{');
-	for (i = 0; i < ntracks; i++) {
-		const char *p;
-
-		strata_buf_puts(&arr, i ? ",\"" : "\"");
-		for (p = tracks[i]; *p != '\0'; p++) {
-			if (*p == '"' || *p == '\\')
-				strata_buf_putc(&arr, '\\');
-			strata_buf_putc(&arr, *p);
-		}
-		strata_buf_putc(&arr, '"');
-	}
-	strata_buf_putc(&arr, '}');
-	params[0] = ntracks > 0 ? strata_buf_cstr(&arr) : NULL;
-	/* Raw columns, formatted here: the server's to_char and concatenations cost more than the rows. */
-	strata_buf_puts(&sql,
-		"SELECT 'h', track, version, name, checksum, down_checksum,"
-		" floor(extract(epoch FROM applied_at))::bigint, applied_by_role, applied_by_os, applied_by_ci,"
-		" duration_ms, lock_wait_ms, execution"
-		" FROM ");
-	with_schema(&sql, "@.history", schema);
-	strata_buf_puts(&sql,
-		" WHERE $1::text[] IS NULL OR track = ANY($1::text[])"
-		" UNION ALL"
-		" SELECT 'p', track, version, direction, checksum, NULL, statements_done, NULL, NULL, NULL,"
-		" NULL, NULL, NULL FROM ");
-	with_schema(&sql, "@.progress", schema);
-	strata_buf_puts(&sql, " WHERE $1::text[] IS NULL OR track = ANY($1::text[])");
-	if (strata_buf_failed(&sql) || strata_buf_failed(&arr)) {
+	memset(&lr, 0, sizeof(lr));
+	lr.l = l;
+	lr.tracks = tracks;
+	lr.ntracks = ntracks;
+	/*
+	 * Plain columns, no functions, operators or parameters, tracks filtered
+	 * here: a new session's first query pays for every catalog entry it
+	 * touches (a millisecond or more for the union, the array test and the
+	 * epoch arithmetic this replaced). Timestamps are parsed here when the
+	 * session prints them in ISO form (the default DateStyle).
+	 */
+	lr.iso = datestyle != NULL && strncmp(datestyle, "ISO", 3) == 0;
+	strata_buf_printf(&sql, "SELECT track, version, name, checksum, down_checksum, %s, applied_by_role,"
+		" applied_by_os, applied_by_ci, duration_ms, lock_wait_ms, execution FROM ",
+		lr.iso ? "applied_at" : "floor(extract(epoch FROM applied_at))::bigint");
+	with_schema(&sql, "@.history;\nSELECT track, version, direction, checksum, statements_done FROM "
+		"@.progress;\n", schema);
+	if (strata_buf_failed(&sql)) {
 		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 		goto done;
 	}
-	rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 1, params, &local);
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.on_item = ledger_item;
+	hooks.ud = &lr;
+	rc = strata_conn_exec_batch(c, strata_buf_cstr(&sql), &hooks, &failed, &local);
+	if (rc == 0 && lr.failed)
+		rc = strata_error_set(&local, STRATA_ENOMEM, "out of memory");
 	if (rc != 0) {
 		/* 42P01 undefined_table or 3F000 invalid_schema_name: no ledger yet. */
 		if (strcmp(local.sqlstate, "42P01") == 0 || strcmp(local.sqlstate, "3F000") == 0) {
+			strata_ledger_free(l);
+			l = st_calloc(1, sizeof(*l));
+			if (l == NULL || (l->schema = st_strdup(schema)) == NULL) {
+				rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+				goto done;
+			}
 			l->exists = 0;
 			rc = 0;
 			*out = l;
 			l = NULL;
 		} else if (err != NULL) {
 			*err = local;
-			strata_error_prefix(err, "cannot read the ledger in schema '%s'", schema);
+			if (local.code != STRATA_ENOMEM)
+				strata_error_prefix(err, "cannot read the ledger in schema '%s'", schema);
 		}
 		goto done;
 	}
 	l->exists = 1;
-	nrows = strata_result_nrows(r);
-	l->applied = st_calloc((size_t)nrows + 1, sizeof(strata_applied));
-	l->progress = st_calloc((size_t)nrows + 1, sizeof(strata_in_progress));
-	if (l->applied == NULL || l->progress == NULL) {
-		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
-		goto done;
-	}
-	for (row = 0; row < nrows; row++) {
-		const char *kind = strata_result_value(r, row, 0);
-
-		if (kind[0] == 'h') {
-			strata_applied *a = &l->applied[l->napplied];
-
-			a->track = st_strdup(strata_result_value(r, row, 1));
-			a->version = st_strdup(strata_result_value(r, row, 2));
-			a->name = st_strdup(strata_result_value(r, row, 3));
-			if (a->track == NULL || a->version == NULL || a->name == NULL) {
-				st_free(a->track);
-				st_free(a->version);
-				st_free(a->name);
-				rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
-				goto done;
-			}
-			l->napplied++;
-			copy_field(a->checksum, sizeof(a->checksum), strata_result_value(r, row, 4));
-			copy_field(a->down_checksum, sizeof(a->down_checksum), strata_result_value(r, row, 5));
-			{
-				int64_t epoch = 0;
-				time_t t;
-				struct tm tm;
-
-				st_parse_int64(&epoch, strata_result_value(r, row, 6), INT64_MIN, INT64_MAX);
-				t = (time_t)epoch;
-				gmtime_r(&t, &tm);
-				strftime(a->applied_at, sizeof(a->applied_at), "%Y-%m-%dT%H:%M:%SZ", &tm);
-			}
-			{
-				const char *role = strata_result_value(r, row, 7), *os = strata_result_value(r, row, 8);
-				const char *ci = strata_result_value(r, row, 9);
-
-				if (os != NULL && ci != NULL)
-					st_snprintf(a->applied_by, sizeof(a->applied_by), "%s (%s, %s)", role, os, ci);
-				else if (os != NULL || ci != NULL)
-					st_snprintf(a->applied_by, sizeof(a->applied_by), "%s (%s)", role, os ? os : ci);
-				else
-					st_strlcpy(a->applied_by, role ? role : "", sizeof(a->applied_by));
-			}
-			a->duration_ms = strtod(strata_result_value(r, row, 10), NULL);
-			a->lock_wait_ms = strtod(strata_result_value(r, row, 11), NULL);
-			a->baseline = strcmp(strata_result_value(r, row, 12), "baseline") == 0;
-		} else {
-			strata_in_progress *p = &l->progress[l->nprogress];
-
-			p->track = st_strdup(strata_result_value(r, row, 1));
-			p->version = st_strdup(strata_result_value(r, row, 2));
-			if (p->track == NULL || p->version == NULL) {
-				st_free(p->track);
-				st_free(p->version);
-				rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
-				goto done;
-			}
-			l->nprogress++;
-			copy_field(p->checksum, sizeof(p->checksum), strata_result_value(r, row, 4));
-			st_parse_int(&p->statements_done, strata_result_value(r, row, 6), 0, 1 << 30);
-			p->reverting = strcmp(strata_result_value(r, row, 3), "down") == 0;
-		}
-	}
-	qsort(l->applied, l->napplied, sizeof(strata_applied), compare_applied);
+	/* Rows usually come back in the order they were written: sort only when they did not. */
+	for (i = 1; i < l->napplied; i++)
+		if (compare_applied(&l->applied[i - 1], &l->applied[i]) > 0)
+			break;
+	if (l->napplied > 1 && i < l->napplied)
+		qsort(l->applied, l->napplied, sizeof(strata_applied), compare_applied);
 	*out = l;
 	l = NULL;
 done:
-	strata_result_free(r);
 	strata_buf_release(&sql);
-	strata_buf_release(&arr);
 	strata_ledger_free(l);
 	return rc;
 }

@@ -282,6 +282,11 @@ int strata_conn_server_version(const strata_conn *c)
 	return PQserverVersion(c->pg);
 }
 
+const char *strata_conn_parameter(const strata_conn *c, const char *name)
+{
+	return c != NULL && c->pg != NULL ? PQparameterStatus(c->pg, name) : NULL;
+}
+
 int strata_conn_backend_pid(const strata_conn *c)
 {
 	return PQbackendPID(c->pg);
