@@ -419,7 +419,9 @@ int mig_status(cli_ctx *ctx, mig_opts *o)
 		goto done;
 	}
 	/* Only the connection: on two cores, a query racing the file scan costs more than it saves. */
+	strata_log(STRATA_LOG_DEBUG, "strata.yaml read at %.1f ms", cli_elapsed_ms());
 	early_start(&early, ctx, NULL, NULL, 0);
+	strata_log(STRATA_LOG_DEBUG, "connecting from %.1f ms", cli_elapsed_ms());
 	rc = mig_load_sources(&p, ctx, o);
 	strata_log(STRATA_LOG_DEBUG, "files checked at %.1f ms", cli_elapsed_ms());
 	if (rc != 0) {

@@ -51,6 +51,7 @@ struct st_cache {
 	size_t n, cap;
 	int dirty;
 	int64_t now_ns;
+	size_t hint;               /* where find() looks first */
 };
 
 static long long ns_of(const struct timespec *ts)
@@ -225,12 +226,27 @@ int st_cache_open(st_cache **out, const char *root, const strata_source *src, st
 
 static cache_entry *find(st_cache *c, const char *file)
 {
-	cache_entry key;
+	cache_entry key, *hit;
+	size_t k;
 
 	if (c->n == 0)
 		return NULL;
+	/*
+	 * Files are looked up in version order, which is nearly name order (an
+	 * up comes before its down, which sorts first by name): the entries
+	 * around the last one found are tried before a search.
+	 */
+	for (k = c->hint >= 2 ? c->hint - 2 : 0; k < c->n && k < c->hint + 3; k++) {
+		if (strcmp(c->items[k].file, file) == 0) {
+			c->hint = k + 1;
+			return &c->items[k];
+		}
+	}
 	key.file = (char *)file;
-	return bsearch(&key, c->items, c->n, sizeof(cache_entry), compare_entries);
+	hit = bsearch(&key, c->items, c->n, sizeof(cache_entry), compare_entries);
+	if (hit != NULL)
+		c->hint = (size_t)(hit - c->items) + 1;
+	return hit;
 }
 
 static void restore_part(strata_sql_part *part, const cache_part *p)
@@ -270,7 +286,7 @@ static int restore_requires(strata_migration *m, const char *list)
 }
 
 int st_cache_fill(st_cache *c, const char *file, const struct stat *st, strata_migration *m,
-	const char *shown)
+	char **shown)
 {
 	cache_entry *e = c ? find(c, file) : NULL;
 	int i;
@@ -283,7 +299,13 @@ int st_cache_fill(st_cache *c, const char *file, const struct stat *st, strata_m
 
 		if (part->path != NULL)
 			return 0;   /* a second file for the same part: let validation say so */
-		part->path = st_strdup(shown);
+		/* The first part takes the caller's copy, a second (dbmate's down) its own. */
+		if (*shown != NULL) {
+			part->path = *shown;
+			*shown = NULL;
+		} else {
+			part->path = st_strdup(m->up.path != NULL ? m->up.path : m->down.path);
+		}
 		if (part->path == NULL)
 			return -1;
 		restore_part(part, &e->parts[i]);

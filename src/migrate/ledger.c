@@ -27,7 +27,7 @@
  * brought up to date (every statement is idempotent), one of a higher
  * revision, written by a newer strata, is left alone.
  */
-#define LEDGER_REVISION "3"
+#define LEDGER_REVISION "4"
 
 int st_ledger_ident(strata_buf *out, const char *schema)
 {
@@ -140,9 +140,16 @@ static const char ledger_ddl_later[] =
 	"      res := res || 'null'::jsonb;\n"
 	"      CONTINUE;\n"
 	"    END IF;\n"
-	"    SELECT coalesce(sum(pg_catalog.pg_relation_size(p.relid)), 0) INTO bytes\n"
-	"      FROM pg_catalog.pg_partition_tree(r) p;\n"
-	"    IF bytes <= 67108864 THEN\n"
+	"    IF k = 'p' THEN\n"
+	"      SELECT coalesce(sum(pg_catalog.pg_relation_size(p.relid)), 0) INTO bytes\n"
+	"        FROM pg_catalog.pg_partition_tree(r) p;\n"
+	"    ELSE\n"
+	"      bytes := pg_catalog.pg_relation_size(r);\n"
+	"    END IF;\n"
+	"    IF bytes = 0 AND k <> 'p' THEN\n"
+	/* An empty heap holds no rows: no need to plan and run a count. */
+	"      res := res || '[{\"rows\": 0}]'::jsonb;\n"
+	"    ELSIF bytes <= 67108864 THEN\n"
 	"      EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s', r) INTO n;\n"
 	"      res := res || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('rows', n));\n"
 	"    ELSE\n"

@@ -56,9 +56,12 @@ int st_line_of(const char *text, size_t len, size_t offset);
 typedef struct st_cache st_cache;
 struct stat;
 int st_cache_open(st_cache **out, const char *root, const strata_source *src, strata_error *err);
-/* Fills m's parts from the cache when file (with this stat) is known: 1 hit, 0 miss, -1 no memory. */
+/*
+ * Fills m's parts from the cache when file (with this stat) is known: 1 hit,
+ * 0 miss, -1 no memory. A part's path takes *shown (set to NULL then).
+ */
 int st_cache_fill(st_cache *c, const char *file, const struct stat *st, strata_migration *m,
-	const char *shown);
+	char **shown);
 /* Remembers a file checked without problems (its up and/or down part). */
 void st_cache_put(st_cache *c, const char *file, const struct stat *st, const strata_migration *m,
 	int up, int down);

@@ -653,7 +653,7 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 	if (src->migrations == NULL)
 		goto oom;
 	for (i = 0; i < list.n; i++) {
-		const entry *e = &list.items[i];
+		entry *e = &list.items[i];
 		strata_migration *m = src->n > 0 ? &src->migrations[src->n - 1] : NULL;
 		char *shown = display_path(root, track->path, e->file);
 
@@ -662,12 +662,10 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 		if (m == NULL || strata_version_compare(m->version, e->version) != 0) {
 			m = &src->migrations[src->n++];
 			memset(m, 0, sizeof(*m));
-			m->version = st_strdup(e->version);
-			m->name = st_strdup(e->name);
-			if (m->version == NULL || m->name == NULL) {
-				st_free(shown);
-				goto oom;
-			}
+			/* Taken from the entry, not copied: this runs for every file. */
+			m->version = e->version;
+			m->name = e->name;
+			e->version = e->name = NULL;
 		} else if (strcmp(m->name, e->name) != 0 && !(e->kind == PART_DOWN && m->up.path == NULL)) {
 			rc = st_problem_add(problems, shown, 0, "version %s is used twice: by '%s' and by '%s'",
 				e->version, m->name, e->name);
@@ -699,7 +697,7 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 			/* Relative to the open folder: no path walk per file. */
 			have_stat = dirfd >= 0 && fstatat(dirfd, e->file, &st, 0) == 0;
 			if (have_stat && cache != NULL) {
-				hit = st_cache_fill(cache, e->file, &st, m, shown);
+				hit = st_cache_fill(cache, e->file, &st, m, &shown);
 				if (hit < 0) {
 					st_free(shown);
 					goto oom;
