@@ -109,6 +109,7 @@ struct st_step_impl {
 	 */
 	char **count_names, **count_quoted;
 	size_t ncount;
+	int all_gone;        /* the part drops every counted table: nothing to count after */
 	/* TRANSACTION mode: statements before the file's first (BEGIN, and set_config when it overrides). */
 	int prologue;
 	int epilogue;        /* statements after the file's last (ledger, COMMIT, the RESET group) */
@@ -134,6 +135,7 @@ typedef struct st_plan_ctx {
 	int64_t session_lock_ms, session_statement_ms;
 	int flush_each;      /* each migration waits for its own WAL flush */
 	int conn_check;      /* the server has client_connection_check_interval (14+) */
+	int choose_only;     /* st_plan_build picks the steps but builds no SQL */
 	/* The ledger of tracks this run leaves out that its migrations require (or NULL). */
 	const strata_ledger *foreign;
 } st_plan_ctx;

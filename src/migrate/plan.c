@@ -146,6 +146,20 @@ static int collect_counted(struct st_step_impl *impl, const strata_sql_part *par
 				goto oom;
 		}
 	}
+	/*
+	 * When the part drops every counted table for good (a down dropping its
+	 * tables), the counts after are known without asking: none of them exists.
+	 */
+	impl->all_gone = impl->ncount > 0;
+	for (k = 0; k < impl->ncount && impl->all_gone; k++) {
+		int gone = 0;
+
+		for (i = 0; i < script->nstmts; i++)
+			for (j = 0; j < script->stmts[i].ntables; j++)
+				if (strcmp(script->stmts[i].tables[j], impl->count_names[k]) == 0)
+					gone = script->stmts[i].node != NULL && strcmp(script->stmts[i].node, "DropStmt") == 0;
+		impl->all_gone = gone;
+	}
 	strata_sql_script_free(script);
 	return 0;
 oom:
@@ -246,7 +260,16 @@ static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_pla
 		text_array(&counts, ctx, step->impl->count_names, step->impl->ncount);
 		strata_buf_printf(&counts, "), 'before', %s, 'after', ", from_progress
 			? "(SELECT rows_before FROM p)" : "current_setting('strata.rows_before')::jsonb");
-		count_call(&counts, ctx, step->impl);
+		if (step->impl->all_gone) {
+			size_t k;
+
+			strata_buf_puts(&counts, "'[");
+			for (k = 0; k < step->impl->ncount; k++)
+				strata_buf_puts(&counts, k ? ", null" : "null");
+			strata_buf_puts(&counts, "]'::jsonb");
+		} else {
+			count_call(&counts, ctx, step->impl);
+		}
 		strata_buf_putc(&counts, ')');
 	}
 	if (strata_buf_failed(&counts))
@@ -1037,7 +1060,8 @@ int st_plan_build(strata_plan **out, const st_plan_ctx *ctx, strata_source *cons
 	if (rc == 0)
 		rc = o->direction == STRATA_UP ? plan_up(plan, &cap, ctx, sources, nsources, status, err)
 			: plan_down(plan, &cap, ctx, sources, nsources, status, err);
-	for (i = 0; rc == 0 && i < plan->n; i++) {
+	/* Only which steps (a look before the lock): no SQL read, parsed or built. */
+	for (i = 0; rc == 0 && !ctx->choose_only && i < plan->n; i++) {
 		strata_plan_step *step = &plan->steps[i];
 		const strata_sql_part *part = step->direction == STRATA_UP ? &step->migration->up
 			: &step->migration->down;

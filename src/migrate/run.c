@@ -1031,8 +1031,10 @@ int st_migrate_run(strata_run_result *result, strata_plan **plan_out, strata_con
 		if (rc == 0)
 			rc = strata_status_compute(&status, sources, nsources, ledger, options->allow_out_of_order,
 				err);
+		pctx.choose_only = 1;
 		if (rc == 0)
 			rc = st_plan_build(&plan, &pctx, sources, nsources, status, err);
+		pctx.choose_only = 0;
 		if (rc != 0 || plan->n == 0) {
 			if (plan != NULL)
 				result->planned = 0;
