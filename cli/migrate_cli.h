@@ -4,6 +4,8 @@
 #ifndef STRATA_CLI_MIGRATE_H
 #define STRATA_CLI_MIGRATE_H
 
+#include <pthread.h>
+
 #include "cli.h"
 
 struct mig_sub;
@@ -62,6 +64,34 @@ void mig_project_free(mig_project *p);
 /* Run options from the command line and strata.yaml; events go to mig_print_event. */
 void mig_fill_run_options(strata_run_options *ro, const mig_project *p, const mig_opts *o,
 	cli_ctx *ctx);
+
+/* Prints validation problems (as the result with as_result, else as an error); the exit code. */
+int mig_print_problems(cli_ctx *ctx, const strata_problems *problems, int as_result);
+
+/* The tracks a command works on: all, or the one --track names; returns how many. */
+size_t mig_chosen_tracks(const char **out, const mig_project *p, const mig_opts *o);
+
+/*
+ * Connecting and reading the files do not depend on each other: the
+ * connection is opened on a thread while the files are checked, which takes
+ * the server's session start-up out of the command's time.
+ */
+typedef struct mig_early_conn {
+	pthread_t thread;
+	int started;
+	cli_ctx *ctx;
+	strata_conninfo *ci;
+	strata_conn *conn;
+	strata_error err;
+	int rc;
+} mig_early_conn;
+
+void mig_early_start(mig_early_conn *e, cli_ctx *ctx);
+/* The connection (or the exit code of its failure); keep = 0 just cleans up. */
+int mig_early_finish(mig_early_conn *e, strata_conn **out, int keep);
+
+/* Connects now (commands that do not check files first). */
+int mig_connect(strata_conn **out, cli_ctx *ctx);
 
 /* Prints a run's events: text lines on stderr, or JSON lines on stdout. */
 void mig_print_event(const strata_migrate_event *ev, void *ud);
