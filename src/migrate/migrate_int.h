@@ -146,6 +146,10 @@ typedef struct st_plan_ctx {
 int st_plan_build(strata_plan **out, const st_plan_ctx *ctx, strata_source *const *sources,
 	size_t nsources, const strata_status *status, strata_error *err);
 
+/* ---- plan_sql.c ---- */
+/* Parses the step's part (loaded) and builds its SQL: step->sql and the impl's units or counts. */
+int st_plan_step_sql(strata_plan_step *step, const st_plan_ctx *ctx, strata_error *err);
+
 /* ---- run.c ---- */
 /* strata_migrate_run without clearing an earlier interrupt (fleets run it per target). */
 int st_migrate_run(strata_run_result *result, strata_plan **plan_out, strata_conn *c,
