@@ -48,7 +48,8 @@ typedef enum cli_opt_kind {
 	CLI_OPT_STRING,     /* const char**: the argument */
 	CLI_OPT_INT,        /* int*: range-checked integer */
 	CLI_OPT_DURATION,   /* int64_t*: milliseconds, from "250ms", "5s", "2min" */
-	CLI_OPT_CHOICE      /* int*: index into choices */
+	CLI_OPT_CHOICE,     /* int*: index into choices */
+	CLI_OPT_LIST        /* cli_list*: each use adds its value (a repeatable option) */
 } cli_opt_kind;
 
 typedef struct cli_option {
@@ -61,6 +62,13 @@ typedef struct cli_option {
 	int min, max;                  /* CLI_OPT_INT */
 	const char *const *choices;    /* CLI_OPT_CHOICE, NULL-terminated */
 } cli_option;
+
+/* The values of a repeatable option (CLI_OPT_LIST), in the order given. */
+#define CLI_LIST_MAX 64
+typedef struct cli_list {
+	const char *items[CLI_LIST_MAX];
+	int n;
+} cli_list;
 
 #define CLI_OPTIONS_END { NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL, 0, 0, NULL }
 
@@ -89,6 +97,8 @@ typedef struct cli_command {
 
 int cmd_dev(cli_ctx *ctx, int argc, char **argv);
 int cmd_doctor(cli_ctx *ctx, int argc, char **argv);
+int cmd_seed(cli_ctx *ctx, int argc, char **argv);
+int cmd_tenancy(cli_ctx *ctx, int argc, char **argv);
 int cmd_version(cli_ctx *ctx, int argc, char **argv);
 int cmd_help(cli_ctx *ctx, int argc, char **argv);
 

@@ -135,6 +135,16 @@ static int apply(const cli_ctx *ctx, const cli_option *o, const char *value)
 		}
 		return cli_usage_error(ctx, "invalid value '%s' for --%s: expected %s", value, o->name,
 			o->metavar);
+	case CLI_OPT_LIST:
+		{
+			cli_list *l = o->target;
+
+			if (l->n >= CLI_LIST_MAX)
+				return cli_usage_error(ctx, "too many --%s options (at most %d)", o->name,
+					CLI_LIST_MAX);
+			l->items[l->n++] = value;
+			return 0;
+		}
 	}
 	return CLI_EXIT_INTERNAL;
 }

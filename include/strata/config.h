@@ -25,6 +25,10 @@
  *       statement_timeout: 10min
  *     analytics:
  *       path: migrations/analytics
+ *   seed:
+ *     path: seeds                 # the seed files' folder (strata seed)
+ *   tenancy:
+ *     app_roles: [app]            # the roles strata tenancy checks and probes as
  *
  * A fleet file lists the databases `strata migrate up --targets` works on:
  *
@@ -47,7 +51,8 @@
  * the default; lock_retries is 0..1000; the ledger schema is a lowercase
  * identifier ([a-z_][a-z0-9_]*, at most 63 bytes); require_down and
  * allow_out_of_order default to false. A track without a path lives in
- * migrations/<name>; "tracks:" left empty means the default track.
+ * migrations/<name>; "tracks:" left empty means the default track. The seed
+ * folder may not be a track's folder.
  *
  * In a fleet file, a target without a name is named "<host>/<dbname>" after
  * its URL: the first host ("localhost" when the URL names none), and the
@@ -115,12 +120,16 @@ typedef struct strata_project_config {
 	int64_t long_running_ms;       /* default 60000 */
 	strata_track_config *tracks;   /* in the order strata.yaml lists them */
 	size_t ntracks;
+	char *seed_path;               /* absolute; default <root>/seeds */
+	char **tenancy_app_roles;      /* strata tenancy's application roles; none: detected */
+	size_t ntenancy_app_roles;
 } strata_project_config;
 
 /*
  * Reads <root>/strata.yaml, or gives the defaults when there is none.
  * Unknown keys, wrong types, bad durations, duplicate or badly named tracks
- * ([a-z][a-z0-9_]*), two tracks sharing a path: STRATA_EINVAL naming the
+ * ([a-z][a-z0-9_]*), two tracks (or a track and the seed folder) sharing a
+ * path: STRATA_EINVAL naming the
  * file, line and column. A root that does not exist, or a strata.yaml that
  * cannot be read: STRATA_EINVAL naming it.
  */

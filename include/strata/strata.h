@@ -19,5 +19,7 @@
 #include "sql.h"
 #include "config.h"
 #include "migrate.h"
+#include "seed.h"
+#include "tenancy.h"
 
 #endif

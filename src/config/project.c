@@ -15,8 +15,10 @@
 
 static const char FILE_NAME[] = "strata.yaml";
 
-static const char *const top_keys[] = { "ledger", "migrate", "tracks" };
+static const char *const top_keys[] = { "ledger", "migrate", "tracks", "seed", "tenancy" };
 static const char *const ledger_keys[] = { "schema" };
+static const char *const seed_keys[] = { "path" };
+static const char *const tenancy_keys[] = { "app_roles" };
 static const char *const migrate_keys[] = {
 	"lock_timeout", "statement_timeout", "lock_wait", "lock_retries", "long_running",
 };
@@ -75,6 +77,10 @@ void strata_project_config_free(strata_project_config *config)
 	st_free(config->root);
 	st_free(config->file);
 	st_free(config->ledger_schema);
+	st_free(config->seed_path);
+	for (i = 0; i < config->ntenancy_app_roles; i++)
+		st_free(config->tenancy_app_roles[i]);
+	st_free(config->tenancy_app_roles);
 	st_free(config);
 }
 
@@ -240,6 +246,122 @@ static int read_migrate(strata_project_config *c, const st_config_ctx *ctx, cons
 				ST_ARRAY_LEN(migrate_keys));
 	}
 	return rc;
+}
+
+/*
+ * seed: the folder of `strata seed`'s files. *path_at is the path value, for
+ * the message when a track shares the folder (NULL: the default folder).
+ */
+static int read_seed(strata_project_config *c, const st_yaml_node **path_at,
+	const st_config_ctx *ctx, const st_yaml_node *map)
+{
+	const st_yaml_node *v;
+	char *path = NULL;
+	int rc = st_config_expect_map(ctx, map, "'seed'");
+
+	if (rc != 0 || map->kind != ST_YAML_MAP)
+		return rc;
+	for (v = map->child; v != NULL && rc == 0; v = v->next) {
+		if (strcmp(v->key->text, "path") != 0) {
+			rc = st_config_unknown_key(ctx, v, " in 'seed'", seed_keys, ST_ARRAY_LEN(seed_keys));
+			break;
+		}
+		rc = st_config_string(&path, ctx, v);
+		*path_at = v;
+	}
+	if (rc == 0 && path != NULL) {
+		char *norm = NULL;
+
+		if (normalise_path(&norm, c->root, path) != 0) {
+			rc = oom(ctx);
+		} else {
+			st_free(c->seed_path);
+			c->seed_path = norm;
+		}
+	}
+	st_free(path);
+	return rc;
+}
+
+/* tenancy: the application roles that `strata tenancy` checks and probes as. */
+static int read_tenancy(strata_project_config *c, const st_config_ctx *ctx, const st_yaml_node *map)
+{
+	const st_yaml_node *v, *item;
+	int rc = st_config_expect_map(ctx, map, "'tenancy'");
+
+	if (rc != 0 || map->kind != ST_YAML_MAP)
+		return rc;
+	for (v = map->child; v != NULL; v = v->next) {
+		if (strcmp(v->key->text, "app_roles") != 0)
+			return st_config_unknown_key(ctx, v, " in 'tenancy'", tenancy_keys,
+				ST_ARRAY_LEN(tenancy_keys));
+		if (v->kind != ST_YAML_SEQ && !st_yaml_is_null(v))
+			return st_config_fail(ctx, v, "'app_roles' must be a list of role names");
+		if (v->kind != ST_YAML_SEQ)
+			continue;
+		c->tenancy_app_roles = st_calloc(v->count + 1, sizeof(char *));
+		if (c->tenancy_app_roles == NULL)
+			return oom(ctx);
+		for (item = v->child; item != NULL; item = item->next) {
+			rc = st_config_string(&c->tenancy_app_roles[c->ntenancy_app_roles], ctx, item);
+			if (rc != 0)
+				return rc;
+			c->ntenancy_app_roles++;
+		}
+	}
+	return 0;
+}
+
+/* Where a track's path is written: its path value, or its name when the path is implied. */
+static const st_yaml_node *track_path_node(const st_yaml_node *root, const char *name)
+{
+	const st_yaml_node *v, *t;
+
+	for (v = root->child; v != NULL; v = v->next) {
+		if (strcmp(v->key->text, "tracks") != 0 || v->kind != ST_YAML_MAP)
+			continue;
+		for (t = v->child; t != NULL; t = t->next) {
+			const st_yaml_node *k;
+
+			if (strcmp(t->key->text, name) != 0)
+				continue;
+			for (k = t->kind == ST_YAML_MAP ? t->child : NULL; k != NULL; k = k->next)
+				if (strcmp(k->key->text, "path") == 0)
+					return k;
+			return t->key;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The seed folder must not be a track's folder: `migrate validate` would
+ * read the seed files as migrations. Blamed on the seed path when one is
+ * written, else on the track.
+ */
+static int check_seed_path(const strata_project_config *c, const st_config_ctx *ctx,
+	const st_yaml_node *seed_at, const st_yaml_node *root)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->ntracks; i++) {
+		const strata_track_config *t = &c->tracks[i];
+
+		if (strcmp(t->path, c->seed_path) != 0)
+			continue;
+		if (seed_at != NULL && t->line > 0)
+			rc = st_config_fail(ctx, seed_at, "the seed folder is the path of track '%s' (line %d)",
+				t->name, t->line);
+		else if (seed_at != NULL)
+			rc = st_config_fail(ctx, seed_at, "the seed folder is the path of track '%s'", t->name);
+		else
+			rc = st_config_fail(ctx, track_path_node(root, t->name),
+				"track '%s' has the same path as the seed folder (seeds, the default)", t->name);
+		strata_error_hint(ctx->err, "seed files and migrations need folders of their own");
+		return rc;
+	}
+	return 0;
 }
 
 static void track_defaults(strata_track_config *t)
@@ -426,7 +548,8 @@ static strata_project_config *config_new(const char *root)
 	c->long_running_ms = 60000;
 	c->root = st_strdup(root);
 	c->ledger_schema = st_strdup("strata");
-	if (c->root == NULL || c->ledger_schema == NULL) {
+	if (c->root == NULL || c->ledger_schema == NULL ||
+		normalise_path(&c->seed_path, root, "seeds") != 0) {
 		strata_project_config_free(c);
 		return NULL;
 	}
@@ -436,7 +559,7 @@ static strata_project_config *config_new(const char *root)
 static int read_settings(strata_project_config *c, const st_config_ctx *ctx,
 	const st_yaml_node *root)
 {
-	const st_yaml_node *v;
+	const st_yaml_node *v, *seed_at = NULL;
 	int rc = 0;
 
 	if (root == NULL)
@@ -453,9 +576,17 @@ static int read_settings(strata_project_config *c, const st_config_ctx *ctx,
 			rc = read_migrate(c, ctx, v);
 		else if (strcmp(k, "tracks") == 0)
 			rc = read_tracks(c, ctx, v);
+		else if (strcmp(k, "seed") == 0)
+			rc = read_seed(c, &seed_at, ctx, v);
+		else if (strcmp(k, "tenancy") == 0)
+			rc = read_tenancy(c, ctx, v);
 		else
 			rc = st_config_unknown_key(ctx, v, "", top_keys, ST_ARRAY_LEN(top_keys));
 	}
+	if (rc == 0 && c->ntracks == 0)
+		rc = add_default_track(c, ctx);
+	if (rc == 0)
+		rc = check_seed_path(c, ctx, seed_at, root);
 	return rc;
 }
 

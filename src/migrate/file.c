@@ -12,8 +12,10 @@
  *     In strata's own layout such a statement needs the explicit
  *     -- strata:no-transaction, so that the choice is visible in review.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "migrate/migrate_int.h"
 
@@ -208,6 +210,36 @@ static int scan_directives(st_directives *d, const strata_sql_part *part, strata
 	return 0;
 }
 
+/* The next word of text (case-insensitive) is word; *p moves past it. */
+static int next_word_is(const char **p, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	while (*p < end && (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r'))
+		(*p)++;
+	if ((size_t)(end - *p) < n || strncasecmp(*p, word, n) != 0 ||
+		((size_t)(end - *p) > n && (isalnum((unsigned char)(*p)[n]) || (*p)[n] == '_')))
+		return 0;
+	*p += n;
+	return 1;
+}
+
+/* SET [SESSION | LOCAL] ROLE, or SET SESSION AUTHORIZATION (comments inside are not expected). */
+static int sets_role(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	if (!next_word_is(&p, end, "SET"))
+		return 0;
+	if (next_word_is(&p, end, "SESSION")) {
+		if (next_word_is(&p, end, "AUTHORIZATION"))
+			return 1;
+	} else {
+		next_word_is(&p, end, "LOCAL");
+	}
+	return next_word_is(&p, end, "ROLE");
+}
+
 /* Decides STATEMENTS vs TRANSACTION and checks transaction-control balance. */
 static int decide_mode(strata_sql_part *part, const strata_sql_script *script, int no_tx,
 	const char *no_tx_reason, int native, strata_problems *problems)
@@ -270,6 +302,13 @@ static int decide_mode(strata_sql_part *part, const strata_sql_script *script, i
 			break;
 		case STRATA_SQL_SAVEPOINT:
 		case STRATA_SQL_OTHER:
+			if (s->node != NULL && strcmp(s->node, "VariableSetStmt") == 0 &&
+				sets_role(part->sql + s->offset, s->length)) {
+				rc = st_problem_add(problems, part->path, line,
+					"a role set in a file run statement by statement would also run strata's progress "
+					"writes: set it in a transactional migration (SET LOCAL ROLE), or grant what it needs");
+				break;
+			}
 			if (open != NULL && (s->flags & STRATA_SQL_NO_TX))
 				rc = st_problem_add(problems, part->path, line,
 					"%s cannot run inside the transaction opened at line %d", s->no_tx_reason,

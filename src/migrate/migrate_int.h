@@ -113,6 +113,7 @@ struct st_step_impl {
 	/* TRANSACTION mode: statements before the file's first (BEGIN, and set_config when it overrides). */
 	int prologue;
 	int epilogue;        /* statements after the file's last (ledger, COMMIT, the RESET group) */
+	int ledger_at;       /* the ledger write is the file's last statement + ledger_at */
 	/* STATEMENTS mode: the round trips. */
 	st_unit *units;
 	size_t nunits;

@@ -360,6 +360,7 @@ static int build_transaction_step(strata_plan_step *step, const st_plan_ctx *ctx
 	/* BEGIN, then one statement: the clock, the step's own timeouts, the row counts before. */
 	impl->prologue = 2;
 	impl->epilogue = 2;
+	impl->ledger_at = 1;
 	strata_buf_puts(&b, "BEGIN;\nSELECT set_config('strata.started', clock_timestamp()::text, true)");
 	if (impl->lock_timeout_ms != ctx->session_lock_ms ||
 		impl->statement_timeout_ms != ctx->session_statement_ms)
@@ -373,6 +374,16 @@ static int build_transaction_step(strata_plan_step *step, const st_plan_ctx *ctx
 	}
 	strata_buf_puts(&b, ";\n");
 	append_part_sql(&b, part);
+	if (impl->reset_after) {
+		/*
+		 * The file may have left a SET [LOCAL] ROLE behind: the ledger is
+		 * written as the role that runs the migration (RESET ALL, later,
+		 * leaves the role alone).
+		 */
+		strata_buf_puts(&b, "RESET ROLE;\n");
+		impl->epilogue++;
+		impl->ledger_at = 2;
+	}
 	ledger_write(&b, ctx, step, "transaction", 0);
 	strata_buf_puts(&b, "COMMIT;\n");
 	if (impl->reset_after) {
@@ -613,7 +624,7 @@ static int build_statements_step(strata_plan_step *step, const st_plan_ctx *ctx,
 
 	/* Final: the ledger row and event with the progress row gone, in one durable transaction. */
 	strata_buf_clear(&b);
-	strata_buf_puts(&b, "BEGIN;\nSET LOCAL synchronous_commit TO DEFAULT;\n");
+	strata_buf_puts(&b, "BEGIN;\nSET LOCAL synchronous_commit TO DEFAULT;\nRESET ROLE;\n");
 	ledger_write(&b, ctx, step, "statements", 1);
 	strata_buf_puts(&b, "COMMIT;\n");
 	if (impl->reset_after)

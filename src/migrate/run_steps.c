@@ -143,11 +143,11 @@ static int batch_item(const strata_batch_item *item, void *ud)
 		} else if (file_stmt >= 1 && file_stmt <= n) {
 			if (step->impl->dml[file_stmt])
 				rs->rows += item->rows;
-		} else if (file_stmt == n + 1) {
+		} else if (file_stmt == n + step->impl->ledger_at) {
 			const char *d = strata_result_value(item->result, 0, 0);
 			b->step_duration = d ? strtod(d, NULL) : 0;
 			st_run_read_counts(rs, step, strata_result_value(item->result, 0, 1));
-		} else if (file_stmt == n + 2) {
+		} else if (file_stmt == n + step->impl->ledger_at + 1) {
 			st_run_event_for(&ev, STRATA_EV_DONE, step);
 			ev.duration_ms = b->step_duration;
 			ev.rows_changed = rs->rows;
@@ -353,8 +353,8 @@ static int unit_item(const strata_batch_item *item, void *ud)
 {
 	run_state *rs = ud;
 
-	/* The final unit: BEGIN, SET LOCAL, then the ledger write returning duration and counts. */
-	if (rs->unit != NULL && rs->unit->kind == ST_UNIT_FINAL && item->index == 2 &&
+	/* The final unit: BEGIN, SET LOCAL, RESET ROLE, then the ledger write returning duration and counts. */
+	if (rs->unit != NULL && rs->unit->kind == ST_UNIT_FINAL && item->index == 3 &&
 		item->result != NULL && strata_result_ncols(item->result) == 2 &&
 		strata_result_nrows(item->result) == 1)
 		st_run_read_counts(rs, rs->current, strata_result_value(item->result, 0, 1));

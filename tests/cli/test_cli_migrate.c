@@ -1428,6 +1428,43 @@ static void down_stops_under_a_half_applied_migration(void **state)
 	cli_result_free(&r);
 }
 
+static void a_role_left_set_does_not_write_the_ledger(void **state)
+{
+	fx *f = *state;
+	cli_result r = { 0 };
+	char *db = sql(f, "SELECT current_database()");
+	strata_buf b = STRATA_BUF_INIT;
+
+	/* A role that may not write strata's ledger, left in force by the file. */
+	if (f->conn == NULL)
+		f->conn = th_connect(f->url);
+	strata_buf_printf(&b, "CREATE ROLE \"%s_r\" NOLOGIN", db);
+	th_exec(f->conn, strata_buf_cstr(&b));
+	strata_buf_clear(&b);
+	strata_buf_printf(&b, "CREATE TABLE a (id int);\nSET LOCAL ROLE \"%s_r\";\n", db);
+	put_pair(f, "migrations/0001_a", strata_buf_cstr(&b), "DROP TABLE a;\n");
+	strata_buf_clear(&b);
+	strata_buf_printf(&b, "-- strata:no-transaction\nCREATE TABLE b (id int);\nSET ROLE \"%s_r\";\n", db);
+	put_pair(f, "migrations/0002_b", strata_buf_cstr(&b), "-- strata:no-transaction\nDROP TABLE b;\n");
+	put_pair(f, "migrations/0003_c", "CREATE TABLE c (id int);\n", "DROP TABLE c;\n");
+	/* Statement by statement, a role change would run strata's own progress writes too: refused. */
+	MIG(&r, f, 3, "validate");
+	HAS(ERR(r), "migrations/0002_b.up.sql:3: a role set in a file run statement by statement");
+	strata_buf_clear(&b);
+	strata_buf_printf(&b, "CREATE TABLE b (id int);\nSET ROLE \"%s_r\";\n", db);
+	put_pair(f, "migrations/0002_b", strata_buf_cstr(&b), "DROP TABLE b;\n");
+	/* In a transaction (LOCAL or not), the ledger is still written as the migrator. */
+	MIG(&r, f, 0, "up");
+	APPLIED(f, "default", "0001,0002,0003");
+	SQL_EQ(f, "SELECT count(DISTINCT applied_by_role) FROM strata.history", "1");
+	strata_buf_clear(&b);
+	strata_buf_printf(&b, "DROP TABLE a, b, c; DROP SCHEMA strata CASCADE; DROP ROLE \"%s_r\"", db);
+	th_exec(f->conn, strata_buf_cstr(&b));
+	strata_buf_release(&b);
+	free(db);
+	cli_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1457,6 +1494,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(fleet_options_belong_to_up_and_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(plan_with_targets_runs_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(down_stops_under_a_half_applied_migration, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_role_left_set_does_not_write_the_ledger, setup, teardown),
 	};
 
 	th_init();

@@ -105,6 +105,7 @@ static void expect_defaults(const fixture *f, const strata_project_config *c)
 	assert_int_equal(c->tracks[0].lock_timeout_ms, STRATA_CONFIG_INHERIT);
 	assert_int_equal(c->tracks[0].statement_timeout_ms, STRATA_CONFIG_INHERIT);
 	assert_int_equal(c->tracks[0].line, 0);
+	expect_path(f, c->seed_path, "seeds");
 }
 
 /* ---- strata.yaml: defaults ---- */
@@ -126,7 +127,7 @@ static void defaults_with_empty_file(void **state)
 	/* Empty, only comments, an empty document, an empty tracks: and sections. */
 	static const char *const texts[] = {
 		"", "# nothing here yet\n", "---\n", "---\n...\n", "~\n", "tracks:\n", "tracks: {}\n",
-		"ledger:\nmigrate:\n", "migrate: {}\n",
+		"ledger:\nmigrate:\n", "migrate: {}\n", "seed:\n", "seed: {}\n", "seed: {path: seeds}\n",
 	};
 	fixture *f = *state;
 	char want[PATH_MAX * 2];
@@ -168,7 +169,9 @@ static const char FULL_PROJECT[] =
 	"    versions: 'timestamp'\n"
 	"    layout: golang-migrate\n"
 	"    require_down: False\n"
-	"    allow_out_of_order: TRUE\n";
+	"    allow_out_of_order: TRUE\n"
+	"seed:\n"
+	"  path: db/seeds\n";
 
 static void full_file(void **state)
 {
@@ -207,6 +210,7 @@ static void full_file(void **state)
 	assert_int_equal(t->lock_timeout_ms, STRATA_CONFIG_INHERIT);
 	assert_int_equal(t->statement_timeout_ms, STRATA_CONFIG_INHERIT);
 	assert_int_equal(t->line, 19);
+	expect_path(f, c->seed_path, "db/seeds");
 	strata_project_config_free(c);
 }
 
@@ -259,6 +263,28 @@ static void track_paths_are_normalised(void **state)
 		snprintf(slash, sizeof(want) - (size_t)(slash - want), "/elsewhere");
 		assert_string_equal(c->tracks[4].path, want);
 	}
+	strata_project_config_free(c);
+}
+
+static void seed_paths_are_normalised(void **state)
+{
+	fixture *f = *state;
+	strata_error err = STRATA_ERROR_INIT;
+	strata_project_config *c = NULL;
+
+	th_ok(load_project(&c, &err, f, "seed:\n  path: ./data//seeds/./\n"), &err);
+	expect_path(f, c->seed_path, "data/seeds");
+	strata_project_config_free(c);
+	th_ok(load_project(&c, &err, f, "seed: {path: /srv/seeds/}\n"), &err);
+	assert_string_equal(c->seed_path, "/srv/seeds");
+	strata_project_config_free(c);
+	/* A track may live inside the seed folder, and the other way round: each reads only its own files. */
+	th_ok(load_project(&c, &err, f, "seed: {path: db}\ntracks:\n  a: {path: db/a}\n"), &err);
+	expect_path(f, c->seed_path, "db");
+	expect_path(f, c->tracks[0].path, "db/a");
+	strata_project_config_free(c);
+	th_ok(load_project(&c, &err, f, "seed: {path: migrations/seeds}\n"), &err);
+	expect_path(f, c->seed_path, "migrations/seeds");
 	strata_project_config_free(c);
 }
 
@@ -330,7 +356,7 @@ static const bad_case project_errors[] = {
 	/* unknown keys at each level, with and without a suggestion */
 	{ "tracs:\n  a: {}\n", "strata.yaml:1:1: unknown key 'tracs'; did you mean 'tracks'?", "" },
 	{ "migrate: {}\nfoo: 1\n", "strata.yaml:2:1: unknown key 'foo'",
-		"known keys: ledger, migrate, tracks" },
+		"known keys: ledger, migrate, tracks, seed, tenancy" },
 	{ "ledger:\n  shema: x\n", "strata.yaml:2:3: unknown key 'shema' in 'ledger'; did you mean 'schema'?", "" },
 	{ "migrate:\n  lock_timout: 5s\n",
 		"strata.yaml:2:3: unknown key 'lock_timout' in 'migrate'; did you mean 'lock_timeout'?", "" },
@@ -403,6 +429,23 @@ static const bad_case project_errors[] = {
 		"strata.yaml:4:13: track 'c' has the same path as track 'a' (line 2)", "" },
 	{ "tracks:\n  a:\n    path: migrations/b\n  b: {}\n",
 		"strata.yaml:4:3: track 'b' has the same path as track 'a' (line 2)", "" },
+	/* seed */
+	{ "seed:\n  pth: data\n", "strata.yaml:2:3: unknown key 'pth' in 'seed'; did you mean 'path'?", "" },
+	{ "seed:\n  folder: data\n", "strata.yaml:2:3: unknown key 'folder' in 'seed'", "known keys: path" },
+	{ "sed:\n  path: data\n", "strata.yaml:1:1: unknown key 'sed'; did you mean 'seed'?", "" },
+	{ "seed: seeds\n", "strata.yaml:1:7: 'seed' must be a mapping, not a string", "" },
+	{ "seed: [seeds]\n", "strata.yaml:1:7: 'seed' must be a mapping, not a list", "" },
+	{ "seed:\n  path: [a, b]\n", "strata.yaml:2:9: 'path' must be a string, not a list", "" },
+	{ "seed:\n  path:\n", "strata.yaml:2:8: 'path' needs a value", "" },
+	{ "seed:\n  path: ./migrations/\n", "strata.yaml:2:9: the seed folder is the path of track 'default'",
+		"seed files and migrations need folders of their own" },
+	{ "tracks:\n  a: {path: db/a}\nseed: {path: db//a}\n",
+		"strata.yaml:3:14: the seed folder is the path of track 'a' (line 2)", NULL },
+	{ "seed: {path: db/a}\ntracks:\n  b: {}\n  a: {path: db/a}\n",
+		"strata.yaml:1:14: the seed folder is the path of track 'a' (line 4)", NULL },
+	{ "tracks:\n  a:\n    path: ./seeds/\n",
+		"strata.yaml:3:11: track 'a' has the same path as the seed folder (seeds, the default)",
+		"seed files and migrations need folders of their own" },
 	/* YAML this reader refuses */
 	{ "migrate: &m\n  lock_timeout: 5s\n", "strata.yaml:1:10: anchors are not supported ('&m')",
 		"write every value out: strata's files use no anchors, aliases or tags" },
@@ -1017,6 +1060,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(full_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(other_layouts_and_auto, setup, teardown),
 		cmocka_unit_test_setup_teardown(track_paths_are_normalised, setup, teardown),
+		cmocka_unit_test_setup_teardown(seed_paths_are_normalised, setup, teardown),
 		cmocka_unit_test_setup_teardown(track_lookup_and_timeouts, setup, teardown),
 		cmocka_unit_test(names_of_layouts_and_schemes),
 		cmocka_unit_test_setup_teardown(project_error_messages, setup, teardown),
