@@ -50,6 +50,11 @@ typedef struct strata_problems {
 #define STRATA_PROBLEMS_INIT { NULL, 0, 0 }
 
 STRATA_API void strata_problems_release(strata_problems *p);
+/* Adds a problem (file may be NULL, line 0); returns 0 or STRATA_ENOMEM. */
+STRATA_API int strata_problems_add(strata_problems *p, const char *file, int line, const char *fmt, ...)
+	STRATA_PRINTF(4, 5);
+/* Sorts problems by file, then line (then message), so that the list reads in order. */
+STRATA_API void strata_problems_sort(strata_problems *p);
 
 /* ------------------------------------------------------------------------
  * Source: the migrations of a track, as files say

@@ -116,4 +116,10 @@ int st_which(strata_buf *out, const char *name, strata_error *err);
 
 #include "policy/banned.h"
 
+/* ---- actor.c ---- */
+/* The OS user running strata (its name, or "uid N"). */
+const char *st_actor_os_user(void);
+/* The CI system and run ("github-actions owner/repo run 123"), or NULL outside CI. */
+const char *st_actor_ci(void);
+
 #endif

@@ -18,6 +18,11 @@
 int st_sha256(unsigned char out[ST_SHA256_LEN], const void *data, size_t len);
 /* Lowercase hex digest into out (65 bytes). */
 int st_sha256_hex(char out[2 * ST_SHA256_LEN + 1], const void *data, size_t len);
+/*
+ * The checksums of a SQL file, as lowercase hex: normalised (a UTF-8 BOM,
+ * CR line endings and trailing blanks do not count) and raw.
+ */
+int st_text_checksums(char norm[65], char raw[65], const char *text, size_t len);
 /* Fills out with cryptographically strong random bytes. */
 int st_random_bytes(void *out, size_t len, strata_error *err);
 

@@ -94,9 +94,9 @@ int strata_migrate_baseline(strata_conn *c, const strata_project_config *config,
 		strata_buf_puts(&sql, ", ");
 		q(&sql, c, m->down.path ? m->down.checksum : NULL);
 		strata_buf_puts(&sql, ", ");
-		q(&sql, c, st_os_user());
+		q(&sql, c, st_actor_os_user());
 		strata_buf_puts(&sql, ", ");
-		q(&sql, c, st_ci_identity());
+		q(&sql, c, st_actor_ci());
 		strata_buf_puts(&sql, ", ");
 		q(&sql, c, strata_version());
 		strata_buf_puts(&sql, ", 'baseline') ON CONFLICT (track, version) DO NOTHING"
@@ -104,9 +104,9 @@ int strata_migrate_baseline(strata_conn *c, const strata_project_config *config,
 		st_ledger_ident(&sql, config->ledger_schema);
 		strata_buf_puts(&sql, ".events (track, version, name, kind, actor_os, actor_ci, strata_version,"
 			" detail) SELECT track, version, name, 'baseline', ");
-		q(&sql, c, st_os_user());
+		q(&sql, c, st_actor_os_user());
 		strata_buf_puts(&sql, ", ");
-		q(&sql, c, st_ci_identity());
+		q(&sql, c, st_actor_ci());
 		strata_buf_puts(&sql, ", ");
 		q(&sql, c, strata_version());
 		strata_buf_puts(&sql, ", jsonb_build_object('baseline_version', ");
@@ -187,8 +187,8 @@ int strata_migrate_repair(strata_conn *c, const strata_project_config *config,
 		params[3] = m->up.raw_checksum;
 		params[4] = m->down.path ? m->down.checksum : NULL;
 		params[5] = m->name;
-		params[6] = st_os_user();
-		params[7] = st_ci_identity();
+		params[6] = st_actor_os_user();
+		params[7] = st_actor_ci();
 		params[8] = strata_version();
 		params[9] = reason;
 		rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 10, params, err);

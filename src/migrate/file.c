@@ -91,7 +91,7 @@ static int parse_directive(st_directives *d, const char *s, size_t len, const ch
 	while (nlen > 0 && (s[nlen - 1] == ' ' || s[nlen - 1] == '\t'))
 		nlen--;
 	if (nlen == 0 || nlen >= sizeof(name) || vlen >= sizeof(value))
-		return st_problem_add(problems, file, line, "malformed strata directive");
+		return strata_problems_add(problems, file, line, "malformed strata directive");
 	memcpy(name, s, nlen);
 	name[nlen] = '\0';
 	if (eq != NULL) {
@@ -108,13 +108,13 @@ static int parse_directive(st_directives *d, const char *s, size_t len, const ch
 	value[vlen] = '\0';
 	if (strcmp(name, "no-transaction") == 0) {
 		if (eq != NULL)
-			return st_problem_add(problems, file, line, "directive 'strata:no-transaction' takes no value");
+			return strata_problems_add(problems, file, line, "directive 'strata:no-transaction' takes no value");
 		d->no_transaction = 1;
 		return 0;
 	}
 	if (strcmp(name, "lock-timeout") == 0 || strcmp(name, "statement-timeout") == 0) {
 		if (eq == NULL || st_parse_duration_ms(&ms, value, (int64_t)24 * 3600 * 1000) != 0)
-			return st_problem_add(problems, file, line,
+			return strata_problems_add(problems, file, line,
 				"directive 'strata:%s' needs a duration such as 5s or 10min, got '%s'", name, value);
 		if (name[0] == 'l')
 			d->lock_timeout_ms = ms;
@@ -126,14 +126,14 @@ static int parse_directive(st_directives *d, const char *s, size_t len, const ch
 		const char *p = value;
 
 		if (vlen == 0)
-			return st_problem_add(problems, file, line,
+			return strata_problems_add(problems, file, line,
 				"directive 'strata:requires' needs track/version, for example operational/0003");
 		while (*p != '\0') {
 			size_t n = strcspn(p, ", ");
 
 			if (n > 0) {
 				if (!valid_require(p, n))
-					return st_problem_add(problems, file, line,
+					return strata_problems_add(problems, file, line,
 						"directive 'strata:requires': '%.*s' is not track/version", (int)n, p);
 				if (add_require(d, p, n) != 0)
 					return STRATA_ENOMEM;
@@ -146,9 +146,9 @@ static int parse_directive(st_directives *d, const char *s, size_t len, const ch
 	}
 	for (i = 0; i < ST_ARRAY_LEN(known_directives); i++)
 		if (strncmp(name, known_directives[i], 4) == 0)
-			return st_problem_add(problems, file, line,
+			return strata_problems_add(problems, file, line,
 				"unknown directive 'strata:%s' (did you mean 'strata:%s'?)", name, known_directives[i]);
-	return st_problem_add(problems, file, line,
+	return strata_problems_add(problems, file, line,
 		"unknown directive 'strata:%s' (known: no-transaction, lock-timeout, statement-timeout, requires)",
 		name);
 }
@@ -194,7 +194,7 @@ static int scan_directives(st_directives *d, const strata_sql_part *part, strata
 			if (leading)
 				rc = parse_directive(d, dir, n, part->path, line, problems);
 			else
-				rc = st_problem_add(problems, part->path, line,
+				rc = strata_problems_add(problems, part->path, line,
 					"the directive 'strata:%.*s' has no effect after the first statement; move it to the top",
 					(int)n, dir);
 			if (rc != 0)
@@ -265,7 +265,7 @@ static int decide_mode(strata_sql_part *part, const strata_sql_script *script, i
 			sizeof(part->mode_reason));
 	} else if (first_no_tx != NULL) {
 		if (native)
-			return st_problem_add(problems, part->path, part->first_line + first_no_tx->line - 1,
+			return strata_problems_add(problems, part->path, part->first_line + first_no_tx->line - 1,
 				"%s cannot run inside a transaction: mark the file with '-- strata:no-transaction'",
 				first_no_tx->no_tx_reason);
 		part->mode = STRATA_EXEC_STATEMENTS;
@@ -284,7 +284,7 @@ static int decide_mode(strata_sql_part *part, const strata_sql_script *script, i
 		switch (s->kind) {
 		case STRATA_SQL_BEGIN:
 			if (open != NULL)
-				rc = st_problem_add(problems, part->path, line,
+				rc = strata_problems_add(problems, part->path, line,
 					"BEGIN inside the transaction opened at line %d",
 					part->first_line + open->line - 1);
 			open = s;
@@ -292,32 +292,32 @@ static int decide_mode(strata_sql_part *part, const strata_sql_script *script, i
 		case STRATA_SQL_COMMIT:
 		case STRATA_SQL_ROLLBACK:
 			if (open == NULL)
-				rc = st_problem_add(problems, part->path, line,
+				rc = strata_problems_add(problems, part->path, line,
 					"%s without a BEGIN before it", s->kind == STRATA_SQL_COMMIT ? "COMMIT" : "ROLLBACK");
 			open = NULL;
 			break;
 		case STRATA_SQL_PREPARED_XACT:
-			rc = st_problem_add(problems, part->path, line,
+			rc = strata_problems_add(problems, part->path, line,
 				"prepared transactions (PREPARE TRANSACTION, COMMIT PREPARED) are not supported in migrations");
 			break;
 		case STRATA_SQL_SAVEPOINT:
 		case STRATA_SQL_OTHER:
 			if (s->node != NULL && strcmp(s->node, "VariableSetStmt") == 0 &&
 				sets_role(part->sql + s->offset, s->length)) {
-				rc = st_problem_add(problems, part->path, line,
+				rc = strata_problems_add(problems, part->path, line,
 					"a role set in a file run statement by statement would also run strata's progress "
 					"writes: set it in a transactional migration (SET LOCAL ROLE), or grant what it needs");
 				break;
 			}
 			if (open != NULL && (s->flags & STRATA_SQL_NO_TX))
-				rc = st_problem_add(problems, part->path, line,
+				rc = strata_problems_add(problems, part->path, line,
 					"%s cannot run inside the transaction opened at line %d", s->no_tx_reason,
 					part->first_line + open->line - 1);
 			break;
 		}
 	}
 	if (rc == 0 && open != NULL)
-		rc = st_problem_add(problems, part->path, part->first_line + open->line - 1,
+		rc = strata_problems_add(problems, part->path, part->first_line + open->line - 1,
 			"the transaction opened here is never committed");
 	return rc;
 }
@@ -337,15 +337,15 @@ int st_part_check(strata_sql_part *part, st_directives *dirs, const char *forced
 	part->nstatements = 0;
 	part->mode = STRATA_EXEC_TRANSACTION;
 	part->mode_reason[0] = '\0';
-	if (st_checksums(part->checksum, part->raw_checksum, part->sql, part->len) != 0)
+	if (st_text_checksums(part->checksum, part->raw_checksum, part->sql, part->len) != 0)
 		return strata_error_set(err, STRATA_EINTERNAL, "cannot compute a checksum");
 	nul = memchr(part->sql, '\0', part->len);
 	if (nul != NULL)
-		return st_problem_add(problems, part->path,
+		return strata_problems_add(problems, part->path,
 			part->first_line + st_line_of(part->sql, part->len, (size_t)(nul - part->sql)) - 1,
 			"holds a NUL byte") ? strata_error_set(err, STRATA_ENOMEM, "out of memory") : 0;
 	if (!st_utf8_valid(part->sql, part->len, &bad))
-		return st_problem_add(problems, part->path,
+		return strata_problems_add(problems, part->path,
 			part->first_line + st_line_of(part->sql, part->len, bad) - 1,
 			"is not valid UTF-8 (byte 0x%02x)", (unsigned char)part->sql[bad])
 			? strata_error_set(err, STRATA_ENOMEM, "out of memory") : 0;
@@ -358,10 +358,10 @@ int st_part_check(strata_sql_part *part, st_directives *dirs, const char *forced
 	if (rc != 0)
 		return rc;
 	if (script->has_error) {
-		rc = st_problem_add(problems, part->path, part->first_line + script->error_line - 1,
+		rc = strata_problems_add(problems, part->path, part->first_line + script->error_line - 1,
 			"syntax error: %s (column %d)", script->error_message, script->error_column);
 	} else if (strata_sql_script_empty(script)) {
-		rc = st_problem_add(problems, part->path, 0, "has no SQL statement");
+		rc = strata_problems_add(problems, part->path, 0, "has no SQL statement");
 	} else {
 		part->nstatements = (int)script->nstmts;
 		rc = decide_mode(part, script, forced != NULL || dirs->no_transaction,

@@ -8,23 +8,13 @@
 #include "strata/sql.h"
 
 #include "base/base.h"
-
-/* ---- problems.c ---- */
-/* Adds a problem (file may be NULL, line 0); returns 0 or STRATA_ENOMEM. */
-int st_problem_add(strata_problems *p, const char *file, int line, const char *fmt, ...)
-	STRATA_PRINTF(4, 5);
-/* Sorts problems by file, then line, so that the list reads in order. */
-void st_problems_sort(strata_problems *p);
+#include "crypto/crypto.h"
 
 /* ---- version.c ---- */
 /* Nonzero when s is a valid version for layout (digits; flyway also allows '.' and '_' between digit groups). */
 int st_version_valid(const char *s, strata_layout layout);
 /* Nonzero when s is a valid YYYYMMDDHHMM or YYYYMMDDHHMMSS timestamp. */
 int st_version_is_timestamp(const char *s);
-
-/* ---- checksum.c ---- */
-/* Normalised (BOM, CR, trailing blanks) and raw SHA-256 checksums of text, as lowercase hex. */
-int st_checksums(char norm[65], char raw[65], const char *text, size_t len);
 
 /* ---- file.c: one SQL part's content ---- */
 typedef struct st_directives {
@@ -157,8 +147,5 @@ int st_migrate_run(strata_run_result *result, strata_plan **plan_out, strata_con
 	strata_source *const *sources, size_t nsources, const strata_run_options *options,
 	int reset_interrupt, strata_error *err);
 int st_migrate_interrupted(void);
-/* The actor columns: OS user and CI identity (NULL when not in CI). */
-const char *st_os_user(void);
-const char *st_ci_identity(void);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include "migrate/migrate_int.h"
 
-int st_problem_add(strata_problems *p, const char *file, int line, const char *fmt, ...)
+int strata_problems_add(strata_problems *p, const char *file, int line, const char *fmt, ...)
 {
 	strata_buf msg = STRATA_BUF_INIT;
 	strata_problem *item;
@@ -55,7 +55,7 @@ static int compare_problems(const void *a, const void *b)
 	return c != 0 ? c : strcmp(x->message, y->message);
 }
 
-void st_problems_sort(strata_problems *p)
+void strata_problems_sort(strata_problems *p)
 {
 	if (p->n > 1)
 		qsort(p->items, p->n, sizeof(*p->items), compare_problems);

@@ -40,48 +40,6 @@ int st_migrate_interrupted(void)
 	return interrupted != 0;
 }
 
-const char *st_os_user(void)
-{
-	static char name[128];
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-
-	if (name[0] == '\0') {
-		if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
-			st_strlcpy(name, pw.pw_name, sizeof(name));
-		else
-			st_snprintf(name, sizeof(name), "uid %ld", (long)geteuid());
-	}
-	return name;
-}
-
-const char *st_ci_identity(void)
-{
-	static char id[256];
-	const char *v;
-
-	if (id[0] != '\0')
-		return id;
-	if ((v = getenv("GITHUB_ACTIONS")) != NULL && strcmp(v, "true") == 0) {
-		const char *repo = getenv("GITHUB_REPOSITORY"), *run = getenv("GITHUB_RUN_ID");
-		st_snprintf(id, sizeof(id), "github-actions %s run %s", repo ? repo : "?", run ? run : "?");
-	} else if ((v = getenv("GITLAB_CI")) != NULL) {
-		const char *p = getenv("CI_PROJECT_PATH"), *job = getenv("CI_JOB_ID");
-		st_snprintf(id, sizeof(id), "gitlab-ci %s job %s", p ? p : "?", job ? job : "?");
-	} else if ((v = getenv("BUILDKITE_BUILD_URL")) != NULL) {
-		st_snprintf(id, sizeof(id), "buildkite %s", v);
-	} else if ((v = getenv("JENKINS_URL")) != NULL) {
-		const char *tag = getenv("BUILD_TAG");
-		st_snprintf(id, sizeof(id), "jenkins %s", tag ? tag : v);
-	} else if ((v = getenv("CIRCLE_BUILD_URL")) != NULL) {
-		st_snprintf(id, sizeof(id), "circleci %s", v);
-	} else if ((v = getenv("CI")) != NULL && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)) {
-		st_strlcpy(id, "ci", sizeof(id));
-	} else {
-		return NULL;
-	}
-	return id;
-}
 
 /* One side of the counts: null (no table), {"rows": n} or {"estimate": n}. */
 static void count_value(const json_t *v, long long *n, int *estimated)
@@ -219,8 +177,8 @@ int st_migrate_run(strata_run_result *result, strata_plan **plan_out, strata_con
 	pctx.options = options;
 	pctx.config = options->config;
 	pctx.schema = rs.schema;
-	pctx.os_user = st_os_user();
-	pctx.ci = st_ci_identity();
+	pctx.os_user = st_actor_os_user();
+	pctx.ci = st_actor_ci();
 	pctx.session_lock_ms = options->lock_timeout_ms >= 0 ? options->lock_timeout_ms
 		: options->config->lock_timeout_ms;
 	pctx.session_statement_ms = options->statement_timeout_ms >= 0 ? options->statement_timeout_ms

@@ -41,10 +41,10 @@ static void record_failure(run_state *rs, const strata_plan_step *step, const st
 	{
 		strata_buf tail = STRATA_BUF_INIT;
 
-		strata_conn_quote_literal(&tail, rs->c, st_os_user(), &ignored);
+		strata_conn_quote_literal(&tail, rs->c, st_actor_os_user(), &ignored);
 		strata_buf_puts(&tail, ", ");
-		if (st_ci_identity() != NULL)
-			strata_conn_quote_literal(&tail, rs->c, st_ci_identity(), &ignored);
+		if (st_actor_ci() != NULL)
+			strata_conn_quote_literal(&tail, rs->c, st_actor_ci(), &ignored);
 		else
 			strata_buf_puts(&tail, "NULL");
 		strata_buf_puts(&tail, ", ");

@@ -243,7 +243,7 @@ static strata_layout detect_layout(char **names, size_t n, const char *dir, stra
 	for (k = 1; k < 4; k++) {
 		if (k != best && counts[k] > 0 && order[k] != STRATA_LAYOUT_STRATA &&
 			!(order[best] == STRATA_LAYOUT_GOLANG_MIGRATE && order[k] == STRATA_LAYOUT_STRATA))
-			st_problem_add(problems, rel, 0,
+			strata_problems_add(problems, rel, 0,
 				"mixes the %s and %s layouts; set 'layout' for the track in strata.yaml",
 				strata_layout_name(order[best]), strata_layout_name(order[k]));
 	}
@@ -436,7 +436,7 @@ static int load_entry(strata_migration *m, const entry *e, const strata_source *
 	}
 	rc = st_file_read(&content, strata_buf_cstr(&path), MAX_FILE_SIZE, err);
 	if (rc == STRATA_EINVAL) {
-		rc = st_problem_add(problems, shown, 0, "is larger than %u MiB", MAX_FILE_SIZE >> 20);
+		rc = strata_problems_add(problems, shown, 0, "is larger than %u MiB", MAX_FILE_SIZE >> 20);
 		goto done;
 	}
 	if (rc != 0)
@@ -450,9 +450,9 @@ static int load_entry(strata_migration *m, const entry *e, const strata_source *
 
 		if (dbmate_sections(text, len, &up, &down, &up_start, &up_end, &ds) != 0) {
 			if (up < 0)
-				rc = st_problem_add(problems, shown, 0, "has no '-- migrate:up' line (dbmate layout)");
+				rc = strata_problems_add(problems, shown, 0, "has no '-- migrate:up' line (dbmate layout)");
 			else
-				rc = st_problem_add(problems, shown, st_line_of(text, len, (size_t)down),
+				rc = strata_problems_add(problems, shown, st_line_of(text, len, (size_t)down),
 					"'-- migrate:down' comes before '-- migrate:up'");
 			goto done;
 		}
@@ -550,12 +550,12 @@ static int check_versions(strata_source *src, const char *rel, strata_problems *
 		int ts = st_version_is_timestamp(m->version);
 
 		if (src->scheme == STRATA_VERSIONS_TIMESTAMP && !ts)
-			rc = st_problem_add(problems, m->up.path ? m->up.path : m->down.path, 0,
+			rc = strata_problems_add(problems, m->up.path ? m->up.path : m->down.path, 0,
 				"version '%s' is not a timestamp (YYYYMMDDHHMM or YYYYMMDDHHMMSS) in a timestamp track",
 				m->version);
 		else if (src->scheme == STRATA_VERSIONS_SEQUENTIAL && strlen(m->version) >= 12 && ts &&
 			src->track->versions == STRATA_VERSIONS_AUTO)
-			rc = st_problem_add(problems, m->up.path ? m->up.path : m->down.path, 0,
+			rc = strata_problems_add(problems, m->up.path ? m->up.path : m->down.path, 0,
 				"version '%s' looks like a timestamp in a track of sequential versions; one scheme per track",
 				m->version);
 	}
@@ -569,7 +569,7 @@ static int check_versions(strata_source *src, const char *rel, strata_problems *
 				st_parse_int64(&vb, b, 0, INT64_MAX) != 0)
 				continue;
 			if (vb > va + 1)
-				rc = st_problem_add(problems, src->migrations[i].up.path ? src->migrations[i].up.path
+				rc = strata_problems_add(problems, src->migrations[i].up.path ? src->migrations[i].up.path
 					: rel, 0, "gap in the sequence: %s follows %s (%lld missing)", b, a,
 					(long long)(vb - va - 1));
 		}
@@ -623,7 +623,7 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 			continue;
 		if (src->layout == STRATA_LAYOUT_FLYWAY && names[i][0] == 'R' && names[i][1] == '_') {
 			char *shown = display_path(root, track->path, names[i]);
-			rc = st_problem_add(problems, shown, 0,
+			rc = strata_problems_add(problems, shown, 0,
 				"repeatable migrations (R__) are not supported; make it a versioned migration");
 			st_free(shown);
 			if (rc != 0)
@@ -632,7 +632,7 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 		}
 		if (!match_name(names[i], src->layout, &version, &name, &kind)) {
 			char *shown = display_path(root, track->path, names[i]);
-			rc = st_problem_add(problems, shown, 0, "name does not match %s",
+			rc = strata_problems_add(problems, shown, 0, "name does not match %s",
 				pattern_of(src->layout));
 			st_free(shown);
 			if (rc != 0)
@@ -667,7 +667,7 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 			m->name = e->name;
 			e->version = e->name = NULL;
 		} else if (strcmp(m->name, e->name) != 0 && !(e->kind == PART_DOWN && m->up.path == NULL)) {
-			rc = st_problem_add(problems, shown, 0, "version %s is used twice: by '%s' and by '%s'",
+			rc = strata_problems_add(problems, shown, 0, "version %s is used twice: by '%s' and by '%s'",
 				e->version, m->name, e->name);
 			st_free(shown);
 			if (rc != 0)
@@ -675,7 +675,7 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 			continue;
 		}
 		if ((e->kind == PART_UP || e->kind == PART_BOTH) && m->up.path != NULL) {
-			rc = st_problem_add(problems, shown, 0, "version %s is used twice (also by '%s')",
+			rc = strata_problems_add(problems, shown, 0, "version %s is used twice (also by '%s')",
 				e->version, m->up.path);
 			st_free(shown);
 			if (rc != 0)
@@ -683,7 +683,7 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 			continue;
 		}
 		if (e->kind == PART_DOWN && m->down.path != NULL) {
-			rc = st_problem_add(problems, shown, 0, "a second down for version %s", e->version);
+			rc = strata_problems_add(problems, shown, 0, "a second down for version %s", e->version);
 			st_free(shown);
 			if (rc != 0)
 				goto oom;
@@ -719,10 +719,10 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 		strata_migration *m = &src->migrations[i];
 
 		if (m->up.path == NULL)
-			rc = st_problem_add(problems, m->down.path, 0, "a down without an up for version %s",
+			rc = strata_problems_add(problems, m->down.path, 0, "a down without an up for version %s",
 				m->version);
 		else if (m->down.path == NULL && track->require_down)
-			rc = st_problem_add(problems, m->up.path, 0,
+			rc = strata_problems_add(problems, m->up.path, 0,
 				"has no down migration, and track '%s' requires one", track->name);
 		if (rc != 0)
 			goto oom;
@@ -730,7 +730,7 @@ int strata_source_load(strata_source **out, const strata_track_config *track, co
 	rc = check_versions(src, rel, problems);
 	if (rc != 0)
 		goto oom;
-	st_problems_sort(problems);
+	strata_problems_sort(problems);
 	st_cache_save(cache);
 	*out = src;
 	src = NULL;
@@ -784,7 +784,7 @@ int st_part_load_text(const strata_source *src, strata_sql_part *part, int down,
 		start = down ? ds : up_start;
 		end = down ? end : up_end;
 	}
-	if (st_checksums(norm, raw, text + start, end - start) != 0 || strcmp(raw, part->raw_checksum) != 0) {
+	if (st_text_checksums(norm, raw, text + start, end - start) != 0 || strcmp(raw, part->raw_checksum) != 0) {
 		rc = strata_error_set(err, STRATA_EINVAL, "'%s' changed while strata was working: run again",
 			part->path);
 		goto done;

@@ -198,21 +198,21 @@ static int check_file(strata_seed_file *f, strata_problems *problems, strata_err
 
 	nul = memchr(f->sql, '\0', f->len);
 	if (nul != NULL)
-		return st_problem_add(problems, f->path, line_of(f->sql, (size_t)(nul - f->sql)),
+		return strata_problems_add(problems, f->path, line_of(f->sql, (size_t)(nul - f->sql)),
 			"holds a NUL byte") ? strata_error_set(err, STRATA_ENOMEM, "out of memory") : 0;
 	if (!st_utf8_valid(f->sql, f->len, &bad))
-		return st_problem_add(problems, f->path, line_of(f->sql, bad), "is not valid UTF-8 (byte 0x%02x)",
+		return strata_problems_add(problems, f->path, line_of(f->sql, bad), "is not valid UTF-8 (byte 0x%02x)",
 			(unsigned char)f->sql[bad]) ? strata_error_set(err, STRATA_ENOMEM, "out of memory") : 0;
 	rc = strata_sql_script_parse(&script, f->sql, f->len, STRATA_SQL_CLASSIFY, err);
 	if (rc != 0)
 		return rc;
 	if (script->has_error) {
-		rc = st_problem_add(problems, f->path, script->error_line, "syntax error: %s (column %d)",
+		rc = strata_problems_add(problems, f->path, script->error_line, "syntax error: %s (column %d)",
 			script->error_message, script->error_column);
 		goto done;
 	}
 	if (strata_sql_script_empty(script)) {
-		rc = st_problem_add(problems, f->path, 0, "has no SQL statement");
+		rc = strata_problems_add(problems, f->path, 0, "has no SQL statement");
 		goto done;
 	}
 	f->lines = st_calloc(script->nstmts + 1, sizeof(int));
@@ -228,11 +228,11 @@ static int check_file(strata_seed_file *f, strata_problems *problems, strata_err
 		f->lines[i + 1] = s->line;
 		if (ends_or_opens(s)) {
 			control_name(name, sizeof(name), f->sql, s);
-			rc = st_problem_add(problems, f->path, s->line,
+			rc = strata_problems_add(problems, f->path, s->line,
 				"%s: a seed file runs in one transaction that strata opens and commits;"
 				" remove its own transaction control", name);
 		} else if (s->flags & STRATA_SQL_NO_TX) {
-			rc = st_problem_add(problems, f->path, s->line,
+			rc = strata_problems_add(problems, f->path, s->line,
 				"%s cannot run inside a transaction, and a seed file runs in one",
 				s->no_tx_reason ? s->no_tx_reason : "this statement");
 		}
@@ -260,7 +260,7 @@ static int load_file(strata_seed_file *f, const strata_project_config *config, c
 	rc = st_file_read(&content, strata_buf_cstr(&path), ST_SEED_MAX_FILE_SIZE, &why);
 	if (rc == STRATA_EINVAL) {
 		/* Too large; read nothing of it. */
-		rc = st_problem_add(problems, f->path, 0, "is larger than %zu MiB", ST_SEED_MAX_FILE_SIZE >> 20)
+		rc = strata_problems_add(problems, f->path, 0, "is larger than %zu MiB", ST_SEED_MAX_FILE_SIZE >> 20)
 			? strata_error_set(err, STRATA_ENOMEM, "out of memory") : 0;
 		f->sql = st_strdup("");
 		if (rc == 0 && f->sql == NULL)
@@ -272,7 +272,7 @@ static int load_file(strata_seed_file *f, const strata_project_config *config, c
 			*err = why;
 		goto done;
 	}
-	if (st_checksums(f->checksum, f->raw_checksum, content.ptr ? content.ptr : "", content.len) != 0) {
+	if (st_text_checksums(f->checksum, f->raw_checksum, content.ptr ? content.ptr : "", content.len) != 0) {
 		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -371,7 +371,7 @@ int strata_seed_load(strata_seed_set **out, const strata_project_config *config,
 	}
 	if (rc != 0)
 		goto done;
-	st_problems_sort(problems);
+	strata_problems_sort(problems);
 	*out = set;
 	set = NULL;
 done:

@@ -216,8 +216,8 @@ int st_seed_ledger_write(strata_buf *out, strata_conn *c, const char *schema,
 	values[0] = f->name;
 	values[1] = f->checksum;
 	values[2] = f->raw_checksum;
-	values[3] = st_os_user();
-	values[4] = st_ci_identity();
+	values[3] = st_actor_os_user();
+	values[4] = st_actor_ci();
 	values[5] = strata_version();
 	strata_buf_puts(out, "INSERT INTO ");
 	st_seed_ident(out, schema);

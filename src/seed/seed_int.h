@@ -2,17 +2,20 @@
  * seed_int.h: internals of the seed module (src/seed only).
  *
  * Seeds live in the migration ledger's schema and are checked the way
- * migration files are: the module uses the migration engine's checksums
- * (st_checksums: a changed file means the same thing in both) and its
- * actor identity (st_os_user, st_ci_identity: the same applied_by columns),
- * hence migrate_int.h. Everything else comes through public headers.
+ * migration files are: the same checksums (st_text_checksums, so that a
+ * changed file means the same thing in both) and the same actor columns
+ * (st_actor_os_user, st_actor_ci). Everything else comes through public
+ * headers.
  */
 #ifndef STRATA_SRC_SEED_INT_H
 #define STRATA_SRC_SEED_INT_H
 
+#include "strata/migrate.h"
 #include "strata/seed.h"
+#include "strata/sql.h"
 
-#include "migrate/migrate_int.h"
+#include "base/base.h"
+#include "crypto/crypto.h"
 
 /* Seed files larger than this are refused (as migration files are). */
 #define ST_SEED_MAX_FILE_SIZE ((size_t)64 << 20)

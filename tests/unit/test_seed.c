@@ -165,7 +165,7 @@ static void text_checksums_and_lines(void **state)
 	set = load_ok(f, NULL, &problems);
 	assert_int_equal(problems.n, 0);
 	/* The same checksum as a migration file with that text: one meaning of "changed". */
-	th_ok(st_checksums(norm, raw, plain, strlen(plain)), NULL);
+	th_ok(st_text_checksums(norm, raw, plain, strlen(plain)), NULL);
 	assert_string_equal(set->files[0].checksum, norm);
 	assert_string_equal(set->files[0].raw_checksum, raw);
 	/* BOM, CRLF and trailing blanks: the same normalised checksum, another raw one. */

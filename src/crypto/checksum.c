@@ -1,5 +1,5 @@
 /*
- * checksum.c: the two checksums of a migration file.
+ * checksum.c: the two checksums of a SQL file (a migration, a seed).
  *
  * The normalised checksum is what decides whether an applied migration
  * changed: it ignores a UTF-8 BOM, CRLF or CR line endings, blanks at the
@@ -10,9 +10,8 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
-#include "migrate/migrate_int.h"
 
-int st_checksums(char norm[65], char raw[65], const char *text, size_t len)
+int st_text_checksums(char norm[65], char raw[65], const char *text, size_t len)
 {
 	strata_buf n = STRATA_BUF_INIT;
 	size_t i = 0, line_start;
