@@ -1,42 +1,114 @@
 #!/bin/sh
 # make demo: what a new user sees first. Starts the project's private
-# PostgreSQL (strata dev up), checks it (strata doctor), runs the main job on
-# it (the demo project's migrations in examples/demo: validate, plan, up,
-# status, history) and shows next steps. Safe to run again: every step is
-# idempotent (a second `up` finds nothing to do).
+# PostgreSQL (strata dev up) and checks it (strata doctor), then runs the
+# reference platform schema, schema/platform, on it: its migrations
+# (validate, up, status), its demo data (strata seed: three tenants with
+# users, agents, runs and messages) and the tenant isolation checks (strata
+# tenancy check, then probe: every command across two tenants as the
+# application roles). Ends with a summary and next steps.
+#
+# The platform gets a database of its own in the dev cluster, `platform`, so
+# that whatever else the cluster's `postgres` database holds stays apart.
+# Safe to run again: every step is idempotent (a second run finds the
+# migrations applied and the seed files up to date, and changes nothing).
 set -eu
 strata=${1:-build/release/cli/strata}
+# The platform project sits next to this script, wherever make demo runs from.
+platform=$(cd "$(dirname "$0")/.." && pwd)/schema/platform
+db=platform
+
+step() {
+	echo
+	echo "==> $*"
+}
+
+# psql on the dev cluster's platform database (strata dev psql finds the
+# cluster's own psql); each argument is one statement, run with its own -c.
+platform_sql() {
+	for stmt do
+		set -- "$@" -c "$stmt"
+		shift
+	done
+	"$strata" dev psql -- -X -q -A -t -v ON_ERROR_STOP=1 -c "\\c $db" "$@"
+}
 
 echo "==> strata dev up"
 url=$("$strata" dev up)
 echo "$url"
-echo
-echo "==> strata doctor"
+step "strata doctor"
 "$strata" doctor
-echo
-export DATABASE_URL="$url"
-# The demo project sits next to this script, wherever make demo runs from.
-demo=$(cd "$(dirname "$0")/.." && pwd)/examples/demo
-echo "==> strata --project-dir examples/demo migrate validate"
-"$strata" --project-dir "$demo" migrate validate
-echo
-echo "==> strata --project-dir examples/demo migrate up"
-"$strata" --project-dir "$demo" migrate up
-echo
-echo "==> strata --project-dir examples/demo migrate status"
-"$strata" --project-dir "$demo" migrate status
-echo
-echo "==> strata --project-dir examples/demo migrate history --limit 8"
-"$strata" --project-dir "$demo" migrate history --limit 8
+
+step "the database '$db' on the dev cluster"
+if [ "$("$strata" dev psql -- -X -q -A -t -v ON_ERROR_STOP=1 \
+	-c "SELECT count(*) FROM pg_database WHERE datname = '$db'")" = 0 ]; then
+	"$strata" dev psql -- -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $db"
+	echo "created"
+else
+	echo "exists"
+fi
+# The cluster's URL names the database postgres; the platform's names its own.
+DATABASE_URL=$(printf '%s\n' "$url" | sed "s|/postgres?|/$db?|")
+export DATABASE_URL
+echo "$DATABASE_URL"
+
+step "strata -C schema/platform migrate validate"
+"$strata" --project-dir "$platform" migrate validate
+step "strata -C schema/platform migrate up"
+"$strata" --project-dir "$platform" migrate up
+step "strata -C schema/platform migrate status"
+"$strata" --project-dir "$platform" migrate status
+step "strata -C schema/platform seed"
+"$strata" --project-dir "$platform" seed
+
+# The checks print their report whatever they find, and the demo stops on a
+# finding or a leak (exit 1) once the report is out.
+step "strata -C schema/platform tenancy check"
+rc=0
+check=$("$strata" --project-dir "$platform" tenancy check) || rc=$?
+printf '%s\n' "$check"
+if [ "$rc" -ne 0 ]; then
+	echo "demo: strata tenancy check exited $rc: the platform schema is not isolated" >&2
+	exit "$rc"
+fi
+step "strata -C schema/platform tenancy probe"
+probe=$("$strata" --project-dir "$platform" tenancy probe) || rc=$?
+printf '%s\n' "$probe"
+if [ "$rc" -ne 0 ]; then
+	echo "demo: strata tenancy probe exited $rc: a row leaked or a write was accepted" >&2
+	exit "$rc"
+fi
+
+# Counted as the cluster's superuser, which row-level security does not
+# restrict: every tenant's rows.
+summary=$(platform_sql "
+SELECT format('%s tables in core, agents and audit, %s of them tenant-scoped with row-level security forced',
+              count(*), count(*) FILTER (WHERE c.relforcerowsecurity AND EXISTS (
+                  SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')))
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r' AND n.nspname IN ('core', 'agents', 'audit')" "
+SELECT format('%s tenants (%s), %s rows seeded in all',
+              (SELECT count(*) FROM core.tenants), (SELECT string_agg(slug, ', ' ORDER BY slug) FROM core.tenants),
+              sum((xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', schemaname, tablename),
+                                                       false, true, '')))[1]::text::bigint))
+FROM pg_tables WHERE schemaname IN ('core', 'agents', 'audit')")
+
+step "summary"
+printf '%s\n' "$summary"
+echo "tenancy check: $(printf '%s\n' "$check" | tail -n 1)"
+echo "tenancy probe: $(printf '%s\n' "$probe" | tail -n 1)"
 cat <<NEXT
 
-The dev cluster keeps running in .strata/cluster/. Next steps:
+The dev cluster keeps running in .strata/cluster/; the platform is its
+database '$db'. Next steps:
+  export DATABASE_URL='$DATABASE_URL'
+  psql "\$DATABASE_URL" -c "BEGIN; SET LOCAL ROLE platform_app; SELECT strata_tenant.set(md5('tenant/acme')::uuid); SELECT email FROM core.users; COMMIT;"
+                              what the application sees: one tenant's rows
+  $strata -C schema/platform tenancy probe --format json   every attempt and its outcome
+  $strata -C schema/platform seed --force          run the seed files again (they are idempotent)
+  $strata -C schema/platform migrate down --to 0012   and migrate up: every migration has a down
   $strata dev status          is it running, where, how big
-  $strata dev psql            a psql session on it
-  export DATABASE_URL='$url'
-  $strata --project-dir examples/demo migrate plan      what would run (the exact SQL)
-  $strata --project-dir examples/demo migrate down --track analytics
   $strata dev down            stop it (make demo starts it again)
   make test                   the whole test suite
-Docs: docs/README.md
+Docs: docs/platform-schema.md (the schema, tenant isolation), docs/seed.md,
+docs/tenancy.md, and the index docs/README.md
 NEXT

@@ -42,12 +42,30 @@ typedef struct ground {
 	int foreign_rows;          /* rows that are not cur's exist */
 } ground;
 
+/*
+ * Starts a probe transaction. In the replica pass it also turns triggers
+ * and foreign keys off (as the connecting user, before SET ROLE): when the
+ * user may not, pr->replica_denied is set and the transaction rolled back.
+ */
 static int begin(st_probe *pr)
 {
 	strata_tx_options o = STRATA_TX_OPTIONS_INIT;
+	strata_error denied = STRATA_ERROR_INIT;
+	int rc;
 
 	o.isolation = STRATA_ISOLATION_REPEATABLE_READ;
-	return strata_tx_begin(pr->c, &o, pr->err);
+	rc = strata_tx_begin(pr->c, &o, pr->err);
+	if (rc != 0 || !pr->replica)
+		return rc;
+	if (strata_conn_exec(pr->c, "SET LOCAL session_replication_role = replica", &denied) == 0)
+		return 0;
+	if (strcmp(denied.sqlstate, "42501") != 0) {
+		*pr->err = denied;
+		return denied.code ? denied.code : STRATA_EDB;
+	}
+	strata_log(STRATA_LOG_INFO, "no retries with triggers and foreign keys off: %s", denied.message);
+	pr->replica_denied = 1;
+	return strata_tx_rollback(pr->c, pr->err);
 }
 
 /* Rolls back whatever is open; the first error wins. */
@@ -238,6 +256,8 @@ int st_probe_direction(st_probe *pr, st_probe_target *tg, const char *cur, const
 
 	memset(&g, 0, sizeof(g));
 	rc = begin(pr);
+	if (rc == 0 && pr->replica && pr->replica_denied)
+		return 0;   /* begin() rolled back */
 	if (rc == 0)
 		rc = read_ground(pr, tg, &g, cur, other, &sql);
 	if (rc == 0)
@@ -284,10 +304,15 @@ static int no_tenant_insert(st_probe *pr, st_probe_target *tg, strata_buf *sql)
 	ran = st_probe_try(pr, &s, &n, NULL, &why);
 	if (ran < 0)
 		return ran;
-	if (ran == 1 && st_probe_by_constraint(&why))
-		return st_probe_add(pr, tg, "insert_no_tenant", NULL, NULL, STRATA_TENANCY_INCONCLUSIVE, 0,
-			"refused for another reason than row-level security (%s: %s): not proven",
+	if (ran == 1 && st_probe_by_constraint(&why)) {
+		int rc = st_probe_add(pr, tg, "insert_no_tenant", NULL, NULL, STRATA_TENANCY_INCONCLUSIVE,
+			0, "refused for another reason than row-level security (%s: %s): not proven",
 			why.sqlstate, why.message);
+
+		if (rc == 0 && !pr->replica)
+			st_probe_mark_retry(tg);
+		return rc;
+	}
 	if (ran == 1)
 		return st_probe_add(pr, tg, "insert_no_tenant", NULL, NULL, STRATA_TENANCY_ISOLATED, 0,
 			"refused: %s", why.message);
@@ -305,6 +330,8 @@ int st_probe_no_tenant(st_probe *pr, st_probe_target *tg)
 	int rc, ran, something;
 
 	rc = begin(pr);
+	if (rc == 0 && pr->replica && pr->replica_denied)
+		return 0;   /* begin() rolled back */
 	if (rc == 0 && st_probe_build(&sql, tg, "SELECT EXISTS (SELECT 1 FROM T~)") != 0)
 		rc = st_tenancy_oom(pr->err);
 	if (rc == 0)

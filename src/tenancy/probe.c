@@ -179,6 +179,21 @@ static int probe_table(st_probe *pr, size_t role, size_t t)
 		rc = st_probe_direction(pr, &tg, rep->tenant_b, rep->tenant_a);
 	if (rc == 0)
 		rc = st_probe_no_tenant(pr, &tg);
+	/*
+	 * Writes refused by a foreign key, a check or a trigger prove nothing
+	 * about row-level security: they are tried again with triggers and
+	 * foreign keys off (session_replication_role = replica, superusers only),
+	 * where row-level security and the table's own constraints remain.
+	 */
+	if (rc == 0 && tg.nretry > 0 && !pr->replica_denied) {
+		pr->replica = 1;
+		rc = st_probe_direction(pr, &tg, rep->tenant_a, rep->tenant_b);
+		if (rc == 0 && !pr->replica_denied)
+			rc = st_probe_direction(pr, &tg, rep->tenant_b, rep->tenant_a);
+		if (rc == 0 && !pr->replica_denied)
+			rc = st_probe_no_tenant(pr, &tg);
+		pr->replica = 0;
+	}
 	st_probe_target_release(&tg);
 	if (rc != 0 && rc != STRATA_ENOMEM)
 		strata_error_prefix(pr->err, "probing %s as '%s'", pt->table->qualified, pt->role);

@@ -15,6 +15,8 @@ typedef struct st_probe {
 	const char *set_sql;
 	size_t cap;                       /* rep->tables allocated */
 	strata_error *err;
+	int replica;                      /* this pass retries with session_replication_role = replica */
+	int replica_denied;               /* the connecting user may not set it: no retries */
 } st_probe;
 
 /* One table probed as one role: the SQL pieces, and the row to copy. */
@@ -29,6 +31,8 @@ typedef struct st_probe_target {
 	char *update_col;                 /* a column the role may update; NULL: none */
 	char *row;                        /* a tenant's row as JSON, for the no-tenant insert */
 	char *row_tenant;                 /* the tenant that insert gives the copy */
+	char *retry;                      /* per attempt: refused by something else than RLS */
+	int nretry;                       /* attempts marked in retry */
 } st_probe_target;
 
 /* ---- probe_sql.c ---- */
@@ -37,7 +41,11 @@ typedef struct st_probe_target {
 int st_probe_prepare(st_probe *pr, st_probe_target *tg);
 void st_probe_target_release(st_probe_target *tg);
 
-/* Adds an attempt to tg's result; the message is formatted. STRATA_ENOMEM only. */
+/*
+ * Adds an attempt to tg's result; the message is formatted. STRATA_ENOMEM
+ * only. In the replica pass it only settles an attempt marked for a retry
+ * (same check and tenant), and drops everything else.
+ */
 int st_probe_add(st_probe *pr, st_probe_target *tg, const char *check, const char *cur,
 	const char *other, strata_tenancy_outcome outcome, long long rows, const char *fmt, ...)
 	STRATA_PRINTF(8, 9);
@@ -71,6 +79,9 @@ typedef struct st_probe_stmt {
  */
 int st_probe_try(st_probe *pr, const st_probe_stmt *s, long long *rows, long long *after,
 	strata_error *why);
+
+/* Marks the attempt just added as one to retry with triggers and foreign keys off. */
+void st_probe_mark_retry(st_probe_target *tg);
 
 /* Refused by privileges or row-level security (42501); by a constraint (class 23). */
 int st_probe_refused(const strata_error *why);

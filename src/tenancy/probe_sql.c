@@ -19,6 +19,7 @@ void st_probe_target_release(st_probe_target *tg)
 	st_free(tg->update_col);
 	st_free(tg->row);
 	st_free(tg->row_tenant);
+	st_free(tg->retry);
 	memset(tg, 0, sizeof(*tg));
 }
 
@@ -63,6 +64,43 @@ int st_probe_prepare(st_probe *pr, st_probe_target *tg)
 	return rc;
 }
 
+static int same(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * The replica pass: what a retry showed replaces the attempt it retried
+ * when it settles it; an inconclusive retry keeps the first refusal.
+ */
+static int settle(st_probe *pr, st_probe_target *tg, const char *check, const char *cur,
+	strata_tenancy_outcome outcome, long long rows, const char *fmt, va_list ap)
+{
+	strata_tenancy_probe_table *pt = tg->result;
+	strata_buf msg = STRATA_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < pt->nattempts; i++)
+		if (tg->retry[i] && strcmp(pt->attempts[i].check, check) == 0 &&
+			same(pt->attempts[i].tenant, cur))
+			break;
+	if (i == pt->nattempts || outcome == STRATA_TENANCY_INCONCLUSIVE)
+		return 0;
+	strata_buf_puts(&msg, "with triggers and foreign keys off (session_replication_role = replica): ");
+	strata_buf_vprintf(&msg, fmt, ap);
+	if (strata_buf_failed(&msg)) {
+		strata_buf_release(&msg);
+		return st_tenancy_oom(pr->err);
+	}
+	st_free(pt->attempts[i].message);
+	pt->attempts[i].message = strata_buf_detach(&msg);
+	pt->attempts[i].outcome = outcome;
+	pt->attempts[i].rows = rows;
+	tg->retry[i] = 0;
+	tg->nretry--;
+	return 0;
+}
+
 int st_probe_add(st_probe *pr, st_probe_target *tg, const char *check, const char *cur,
 	const char *other, strata_tenancy_outcome outcome, long long rows, const char *fmt, ...)
 {
@@ -70,14 +108,27 @@ int st_probe_add(st_probe *pr, st_probe_target *tg, const char *check, const cha
 	strata_tenancy_attempt *a;
 	strata_buf msg = STRATA_BUF_INIT;
 	va_list ap;
+	int rc;
 
+	if (pr->replica) {
+		va_start(ap, fmt);
+		rc = settle(pr, tg, check, cur, outcome, rows, fmt, ap);
+		va_end(ap);
+		return rc;
+	}
 	if (pt->nattempts == tg->cap) {
 		size_t cap = tg->cap ? tg->cap * 2 : 16;
 		strata_tenancy_attempt *grown = st_realloc(pt->attempts, cap * sizeof(*grown));
+		char *retry;
 
 		if (grown == NULL)
 			return st_tenancy_oom(pr->err);
 		pt->attempts = grown;
+		retry = st_realloc(tg->retry, cap);
+		if (retry == NULL)
+			return st_tenancy_oom(pr->err);
+		memset(retry + tg->cap, 0, cap - tg->cap);
+		tg->retry = retry;
 		tg->cap = cap;
 	}
 	va_start(ap, fmt);
@@ -95,6 +146,14 @@ int st_probe_add(st_probe *pr, st_probe_target *tg, const char *check, const cha
 		(other != NULL && a->other == NULL))
 		return st_tenancy_oom(pr->err);
 	return 0;
+}
+
+void st_probe_mark_retry(st_probe_target *tg)
+{
+	if (tg->result->nattempts > 0 && !tg->retry[tg->result->nattempts - 1]) {
+		tg->retry[tg->result->nattempts - 1] = 1;
+		tg->nretry++;
+	}
 }
 
 /* The rows a command tag reports ("UPDATE 3", "INSERT 0 1"). */
@@ -237,10 +296,15 @@ int st_probe_judge_write(st_probe *pr, st_probe_target *tg, const char *check, c
 	if (ran == 1 && st_probe_refused(why))
 		return st_probe_add(pr, tg, check, cur, other, STRATA_TENANCY_ISOLATED, 0, "refused: %s",
 			why->message);
-	if (ran == 1)
-		return st_probe_add(pr, tg, check, cur, other, STRATA_TENANCY_INCONCLUSIVE, 0,
+	if (ran == 1) {
+		int rc = st_probe_add(pr, tg, check, cur, other, STRATA_TENANCY_INCONCLUSIVE, 0,
 			"refused for another reason than row-level security or privileges (%s: %s): not "
 			"proven", why->sqlstate, why->message);
+
+		if (rc == 0 && !pr->replica)
+			st_probe_mark_retry(tg);
+		return rc;
+	}
 	if (n > 0)
 		return st_probe_add(pr, tg, check, cur, other, STRATA_TENANCY_ACCEPTED, n, "%s %lld row%s %s",
 			verb, n, n == 1 ? "" : "s", where);

@@ -297,11 +297,56 @@ static void readme_quickstart_demo_works_twice(void **state)
 		strata_buf_clear(&errout);
 		if (run_script("scripts/demo.sh", bin, project, clean_env, &out, &errout, 0) != 0)
 			fail_msg("demo run %d failed: %s%s", i + 1, strata_buf_cstr(&out), strata_buf_cstr(&errout));
-		assert_non_null(strstr(strata_buf_cstr(&out), "==> strata dev up"));
-		assert_non_null(strstr(strata_buf_cstr(&out), "4 checks: 4 ok"));
-		assert_non_null(strstr(strata_buf_cstr(&out), "Next steps"));
+		{
+			const char *o = strata_buf_cstr(&out), *e = strata_buf_cstr(&errout);
+
+			assert_non_null(strstr(o, "==> strata dev up"));
+			assert_non_null(strstr(o, "4 checks: 4 ok"));
+			/* The platform schema: migrated and seeded the first time, up to date the second. */
+			assert_non_null(strstr(o, "13 migrations in 1 track: valid"));
+			assert_non_null(strstr(o, "13 applied, 0 pending"));
+			assert_non_null(strstr(e, i == 0 ? "strata: seeded 4 files" : "strata: 4 seed files up to date"));
+			if (i == 1)
+				assert_non_null(strstr(e, "nothing to do: the database is up to date"));
+			assert_non_null(strstr(o, "tenancy check: 18 tables checked, 0 findings\n"));
+			assert_non_null(strstr(o, "tenancy probe: 18 tables probed as 2 roles: 0 rows leaked, "
+				"0 writes accepted, 0 inconclusive\n"));
+			assert_non_null(strstr(o, "3 tenants (acme, globex, initech)"));
+			assert_non_null(strstr(o, "Next steps"));
+		}
 	}
 	assert_non_null(strstr(strata_buf_cstr(&errout), "already running"));
+	/* The README's commands after the demo, on the demo's platform database. */
+	{
+		const char *const url_args[] = { "dev", "url", NULL };
+		char *platform = cli_source_path("schema/platform");
+		const char *const status[] = { "-C", platform, "migrate", "status", NULL };
+		const char *const probe[] = { "-C", platform, "tenancy", "probe", NULL };
+		const char *env[24] = { CLI_CLEAN_ENV };
+		strata_buf url = STRATA_BUF_INIT;
+		size_t n = 0;
+
+		cli_run(&r, project, clean_env, url_args);
+		assert_int_equal(r.status, 0);
+		strata_buf_puts(&url, "DATABASE_URL=");
+		strata_buf_puts(&url, strata_buf_cstr(&r.out));
+		st_buf_replace_all(&url, "/postgres?", "/platform?");
+		st_buf_replace_all(&url, "\n", "");
+		cli_result_free(&r);
+		while (env[n] != NULL)
+			n++;
+		env[n] = strata_buf_cstr(&url);
+		cli_run(&r, project, env, status);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(strata_buf_cstr(&r.out), "13 applied, 0 pending"));
+		cli_result_free(&r);
+		cli_run(&r, project, env, probe);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(strata_buf_cstr(&r.out), "0 rows leaked, 0 writes accepted"));
+		cli_result_free(&r);
+		strata_buf_release(&url);
+		free(platform);
+	}
 	cli_run(&r, project, clean_env, down);
 	assert_int_equal(r.status, 0);
 	cli_result_free(&r);

@@ -763,17 +763,7 @@ static void probe_is_inconclusive_with_nothing_to_show(void **state)
 		"ALTER TABLE core.notes ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;"
 		"CREATE POLICY p ON core.notes USING (tenant_id = strata_tenant.current())"
 		"  WITH CHECK (tenant_id = strata_tenant.current());"
-		"GRANT SELECT, INSERT, UPDATE, DELETE ON core.notes TO APP;"
-		/* A copy for the other tenant that a foreign key refuses after RLS let it through. */
-		"CREATE TABLE core.parents (tenant_id uuid, id int, PRIMARY KEY (tenant_id, id));"
-		"INSERT INTO core.parents VALUES ('" TENANT_A "', 1), ('" TENANT_B "', 2);"
-		"CREATE TABLE core.kids (tenant_id uuid, parent int, FOREIGN KEY (tenant_id, parent)"
-		"  REFERENCES core.parents);"
-		"INSERT INTO core.kids VALUES ('" TENANT_A "', 1), ('" TENANT_B "', 2);"
-		"ALTER TABLE core.kids ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;"
-		"CREATE POLICY p ON core.kids USING (tenant_id = strata_tenant.current())"
-		"  WITH CHECK (true);"
-		"GRANT SELECT, INSERT ON core.kids TO APP");
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON core.notes TO APP");
 	doc = probe_json(f, 0);
 	t = probe_table(doc, "core.notes");
 	assert_int_equal(jint(t, "rows_leaked"), 0);
@@ -781,16 +771,99 @@ static void probe_is_inconclusive_with_nothing_to_show(void **state)
 	/* Each check is settled by one direction or the other: B -> A has rows to aim at. */
 	assert_int_equal(jint(t, "inconclusive"), 0);
 	assert_string_equal(outcome(t, "select_tenant"), "inconclusive");
-	t = probe_table(doc, "core.kids");
+	json_decref(doc);
+	/* Without rows in either tenant, nothing is settled. */
+	run_sql(f, "DELETE FROM core.notes");
+	doc = probe_json(f, 0);
+	t = probe_table(doc, "core.notes");
+	assert_string_equal(outcome(t, "select_other"), "inconclusive");
 	assert_string_equal(outcome(t, "insert_other"), "inconclusive");
-	assert_string_equal(outcome(t, "insert_no_tenant"), "inconclusive");
-	assert_int_equal(jint(t, "inconclusive"), 2);
-	assert_true(jint(json_object_get(doc, "summary"), "inconclusive") >= 1);
+	assert_true(jint(t, "inconclusive") >= 6);
+	assert_true(jint(json_object_get(doc, "summary"), "inconclusive") >= 6);
 	json_decref(doc);
 	run_tenancy(&r, f, args, 0);
-	assert_non_null(strstr(strata_buf_cstr(&r.out),
-		"refused for another reason than row-level security or privileges (23503: "));
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "the tenant set has no row in the table to copy"));
 	cli_result_free(&r);
+}
+
+/* f's URL with the user replaced by role (free with free()). */
+static char *url_as(const fx *f, const char *role)
+{
+	const char *at = strstr(f->url, "postgres@");
+	size_t n = strlen(f->url) + strlen(role) + 8;
+	char *url = malloc(n);
+
+	assert_non_null(at);
+	snprintf(url, n, "%.*s%s@%s", (int)(at - f->url), f->url, role, at + strlen("postgres@"));
+	return url;
+}
+
+/*
+ * A write refused by a foreign key or a trigger proves nothing about
+ * row-level security: a superuser's probe tries it again with them off
+ * (session_replication_role = replica). Here a lax INSERT policy hides
+ * behind a foreign key that refuses the copy; the retry finds it. A probe
+ * that may not turn them off (a BYPASSRLS role that is no superuser) leaves
+ * the attempt inconclusive and says why.
+ */
+static void probe_retries_with_foreign_keys_and_triggers_off(void **state)
+{
+	fx *f = *state;
+	const char *const args[] = { "probe", NULL };
+	json_t *doc, *t;
+	cli_result r;
+	char *url;
+
+	run_sql(f, "CREATE TABLE core.parents (tenant_id uuid, id int, PRIMARY KEY (tenant_id, id));"
+		"INSERT INTO core.parents VALUES ('" TENANT_A "', 1), ('" TENANT_B "', 2);"
+		"CREATE TABLE core.kids (tenant_id uuid, parent int, FOREIGN KEY (tenant_id, parent)"
+		"  REFERENCES core.parents);"
+		"INSERT INTO core.kids VALUES ('" TENANT_A "', 1), ('" TENANT_B "', 2);"
+		"ALTER TABLE core.kids ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;"
+		"CREATE POLICY p ON core.kids USING (tenant_id = strata_tenant.current())"
+		"  WITH CHECK (true);"
+		"GRANT SELECT, INSERT ON core.kids TO APP;"
+		/* A trigger that refuses every delete, in front of a strict policy. */
+		"CREATE FUNCTION core.no_delete() RETURNS trigger LANGUAGE plpgsql AS"
+		"  $$ BEGIN RAISE EXCEPTION 'never' USING ERRCODE = 'check_violation'; END $$;"
+		"CREATE TRIGGER no_delete BEFORE DELETE ON core.users FOR EACH ROW EXECUTE FUNCTION core.no_delete()");
+	doc = probe_json(f, 1);
+	t = probe_table(doc, "core.kids");
+	assert_string_equal(outcome(t, "insert_other"), "accepted");
+	assert_string_equal(outcome(t, "insert_no_tenant"), "accepted");
+	assert_int_equal(jint(t, "writes_accepted"), 3);
+	assert_int_equal(jint(t, "inconclusive"), 0);
+	t = probe_table(doc, "core.users");
+	assert_string_equal(outcome(t, "delete_all"), "isolated");
+	assert_int_equal(jint(t, "inconclusive"), 0);
+	json_decref(doc);
+	run_tenancy(&r, f, args, 1);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "accepted      insert_other      A -> B     "
+		"with triggers and foreign keys off (session_replication_role = replica): inserted 1 row "
+		"for the other tenant\n"));
+	cli_result_free(&r);
+
+	/* As a BYPASSRLS role that is no superuser: no retry, the refusals stay inconclusive. */
+	run_sql(f, "ALTER ROLE OTHER LOGIN BYPASSRLS; GRANT APP TO OTHER; GRANT SELECT ON core.parents TO OTHER");
+	url = url_as(f, f->other);
+	{
+		const char *const as_other[] = { "tenancy", "probe", "--format", "json", "--database-url",
+			url, "--role", f->app, NULL };
+		json_error_t jerr;
+
+		cli_run(&r, NULL, clean_env, as_other);
+		if (r.status != 0)
+			fail_msg("probe as a BYPASSRLS role: exit %d\n%s", r.status, strata_buf_cstr(&r.err));
+		doc = json_loads(strata_buf_cstr(&r.out), 0, &jerr);
+		assert_non_null(doc);
+		t = probe_table(doc, "core.kids");
+		assert_string_equal(outcome(t, "insert_other"), "inconclusive");
+		assert_int_equal(jint(t, "writes_accepted"), 0);
+		assert_string_equal(outcome(probe_table(doc, "core.users"), "delete_all"), "inconclusive");
+		json_decref(doc);
+		cli_result_free(&r);
+	}
+	free(url);
 }
 
 static void probe_options_and_refusals(void **state)
@@ -806,7 +879,6 @@ static void probe_options_and_refusals(void **state)
 	cli_result r;
 	json_t *doc;
 	char *url;
-	size_t n;
 
 	run_tenancy(&r, f, one_tenant, 2);
 	cli_result_free(&r);
@@ -836,11 +908,7 @@ static void probe_options_and_refusals(void **state)
 	json_decref(doc);
 	/* The probe must see every tenant's rows: a role subject to RLS is refused. */
 	run_sql(f, "ALTER ROLE APP LOGIN");
-	n = strlen(f->url) + strlen(f->app) + 8;
-	url = malloc(n);
-	assert_non_null(strstr(f->url, "postgres@"));
-	snprintf(url, n, "%.*s%s@%s", (int)(strstr(f->url, "postgres@") - f->url), f->url, f->app,
-		strstr(f->url, "postgres@") + strlen("postgres@"));
+	url = url_as(f, f->app);
 	{
 		const char *const as_app[] = { "tenancy", "probe", "--database-url", url, NULL };
 
@@ -878,6 +946,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(probe_without_a_tenant_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(probe_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(probe_is_inconclusive_with_nothing_to_show, setup, teardown),
+		cmocka_unit_test_setup_teardown(probe_retries_with_foreign_keys_and_triggers_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(probe_options_and_refusals, setup, teardown),
 	};
 

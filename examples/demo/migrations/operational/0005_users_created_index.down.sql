@@ -1,2 +1,0 @@
--- strata:no-transaction
-DROP INDEX CONCURRENTLY users_created_at;
