@@ -21,5 +21,6 @@
 #include "migrate.h"
 #include "seed.h"
 #include "tenancy.h"
+#include "lint.h"
 
 #endif

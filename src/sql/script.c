@@ -418,29 +418,32 @@ static void set_split_error(strata_sql_script *s, char *t, size_t len, const PgQ
 	set_error_at(s, t, e->message, off);
 }
 
-/* Fills s->stmts from the split, with first tokens, lengths and lines. */
-static int fill_statements(strata_sql_script *s, char *t, size_t len,
-	const PgQuerySplitResult *sr, strata_error *err)
+/*
+ * Fills s->stmts from statement bounds as libpg_query gives them (a split's
+ * or a parse's stmt_location and stmt_len, 0 meaning "to the end"), with
+ * first tokens, lengths and lines.
+ */
+int st_sql_fill_statements(strata_sql_script *s, char *t, size_t len, size_t count,
+	const int *locs, const int *lens, strata_error *err)
 {
 	line_cursor lc;
-	size_t prev_end = 0;
-	int i;
+	size_t prev_end = 0, i;
 
-	if (sr->n_stmts <= 0)
+	if (count == 0)
 		return 0;
-	s->stmts = st_calloc((size_t)sr->n_stmts, sizeof(*s->stmts));
+	s->stmts = st_calloc(count, sizeof(*s->stmts));
 	if (s->stmts == NULL)
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory splitting SQL");
 	line_cursor_init(&lc, t);
-	for (i = 0; i < sr->n_stmts; i++) {
+	for (i = 0; i < count; i++) {
 		strata_sql_stmt *st = &s->stmts[i];
-		int loc = sr->stmts[i]->stmt_location, n = sr->stmts[i]->stmt_len;
+		int loc = locs[i], n = lens[i];
 		size_t start, end, first;
 
 		if (loc < 0 || n < 0 || (size_t)loc < prev_end || (size_t)loc > len ||
 			(size_t)n > len - (size_t)loc)
 			return strata_error_set(err, STRATA_EINTERNAL,
-				"libpg_query split statement %d at %d+%d, outside the text (%zu bytes)",
+				"libpg_query split statement %zu at %d+%d, outside the text (%zu bytes)",
 				i + 1, loc, n, len);
 		start = (size_t)loc;
 		end = n == 0 ? len : start + (size_t)n;
@@ -461,6 +464,31 @@ static int fill_statements(strata_sql_script *s, char *t, size_t len,
 		prev_end = end;
 	}
 	return 0;
+}
+
+static int fill_from_split(strata_sql_script *s, char *t, size_t len, const PgQuerySplitResult *sr,
+	strata_error *err)
+{
+	size_t n = sr->n_stmts > 0 ? (size_t)sr->n_stmts : 0, i;
+	int *locs, *lens, rc;
+
+	if (n == 0)
+		return 0;
+	locs = st_malloc(n * sizeof(*locs));
+	lens = st_malloc(n * sizeof(*lens));
+	if (locs == NULL || lens == NULL) {
+		st_free(locs);
+		st_free(lens);
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory splitting SQL");
+	}
+	for (i = 0; i < n; i++) {
+		locs[i] = sr->stmts[i]->stmt_location;
+		lens[i] = sr->stmts[i]->stmt_len;
+	}
+	rc = st_sql_fill_statements(s, t, len, n, locs, lens, err);
+	st_free(locs);
+	st_free(lens);
+	return rc;
 }
 
 static void release_statements(strata_sql_script *s)
@@ -546,7 +574,7 @@ int strata_sql_script_parse(strata_sql_script **out, const char *text, size_t le
 		set_split_error(s, t, len, sr.error);
 		goto done;
 	}
-	rc = fill_statements(s, t, len, &sr, err);
+	rc = fill_from_split(s, t, len, &sr, err);
 	if (rc != 0)
 		goto done;
 	pg_query_free_split_result(sr);

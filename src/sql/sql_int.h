@@ -42,6 +42,14 @@ int st_sql_classify(strata_sql_stmt *st, const char *text, size_t len, unsigned 
 /* Frees what st_sql_classify allocated in st (its tables). */
 void st_sql_stmt_release(strata_sql_stmt *st);
 
+/*
+ * Fills s->stmts from libpg_query's statement bounds (stmt_location and
+ * stmt_len, 0 meaning "to the end"), count of them, over t (len bytes,
+ * NUL-terminated, modified for a moment). script.c.
+ */
+int st_sql_fill_statements(strata_sql_script *s, char *t, size_t len, size_t count,
+	const int *locs, const int *lens, strata_error *err);
+
 /* For the tests: nonzero when classify.c's lookup tables are sorted for bsearch. */
 int st_sql_lookup_tables_sorted(void);
 

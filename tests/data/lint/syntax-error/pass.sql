@@ -1,0 +1,1 @@
+CREATE TABLE plans (id bigint PRIMARY KEY);

@@ -1,0 +1,3 @@
+BEGIN;
+CREATE TABLE plans (id bigint PRIMARY KEY);
+COMMIT;
