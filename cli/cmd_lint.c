@@ -176,6 +176,7 @@ static int lint_project(cli_ctx *ctx, lint_cli_opts *o, lint_runs *runs, strata_
 			in[j].text = up->sql;
 			in[j].len = up->len;
 			in[j].first_line = up->first_line;
+		in[j].no_transaction = up->mode == STRATA_EXEC_STATEMENTS;
 		}
 		if (in == NULL || paths == NULL) {
 			strata_error_set(&err, STRATA_ENOMEM, "out of memory");

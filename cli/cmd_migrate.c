@@ -93,7 +93,9 @@ int cmd_migrate(cli_ctx *ctx, int argc, char **argv)
 		{ "flush-each", 0, CLI_OPT_FLAG, &o.flush_each, NULL,
 		  "wait for every migration's WAL flush (default: once per round trip)", 0, 0, NULL },
 		{ "version", 0, CLI_OPT_STRING, &o.version, "V", "the version (baseline, repair)", 0, 0, NULL },
-		{ "reason", 0, CLI_OPT_STRING, &o.reason, "TEXT", "why (repair; recorded in the ledger)", 0, 0, NULL },
+		{ "reason", 0, CLI_OPT_STRING, &o.reason, "TEXT", "why (repair, --accept-risk; recorded in the ledger)", 0, 0, NULL },
+		{ "accept-risk", 0, CLI_OPT_LIST, &o.accept_risks, "RULE",
+		  "up: apply despite this lint rule's error findings (repeatable; needs --reason)", 0, 0, NULL },
 		{ "limit", 0, CLI_OPT_INT, &o.limit, "N", "events to show (history; default 50)", 1, 1000000, NULL },
 		{ "targets", 0, CLI_OPT_STRING, &o.targets, "FILE", "run on every database of a fleet file (up)", 0, 0, NULL },
 		{ "parallel", 0, CLI_OPT_INT, &o.parallel, "N", "fleet: databases at once (default from the file, 4)", 1, 256, NULL },
@@ -152,6 +154,8 @@ int cmd_migrate(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, "--parallel, --canary and --continue-on-error need --targets FILE");
 	if (o.to != NULL && o.steps > 0)
 		return cli_usage_error(ctx, "--to and --steps cannot be used together");
+	if (o.accept_risks.n > 0 && strcmp(s->name, "up") != 0)
+		return cli_usage_error(ctx, "--accept-risk works with 'up' only");
 	o.args = args;
 	o.nargs = nargs;
 	o.sub = s;

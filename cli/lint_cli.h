@@ -36,6 +36,9 @@ int lint_run_inputs(cli_ctx *ctx, lint_runs *runs, const strata_lint_input *in, 
 	const strata_lint_options *lo, const char *name);
 void lint_runs_release(lint_runs *runs);
 
+/* One finding as text (file:line:col, the source line and caret, the help). */
+void lint_text_finding(strata_buf *out, const cli_ctx *ctx, const strata_lint_finding *f);
+
 /* Prints every run's findings in o->format and returns the exit code. */
 int lint_print(cli_ctx *ctx, const lint_cli_opts *o, const lint_runs *runs);
 

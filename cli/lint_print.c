@@ -79,7 +79,7 @@ static totals sum(const lint_runs *runs)
 
 /* ---- text ---- */
 
-static void text_finding(strata_buf *out, const cli_ctx *ctx, const strata_lint_finding *f)
+void lint_text_finding(strata_buf *out, const cli_ctx *ctx, const strata_lint_finding *f)
 {
 	const char *on = "", *off = "", *bold = "", *dim = "";
 	int width, i;
@@ -113,7 +113,7 @@ static void print_text(strata_buf *out, const cli_ctx *ctx, const lint_runs *run
 
 	for (i = 0; i < runs->n; i++)
 		for (j = 0; j < runs->reports[i]->nfindings; j++)
-			text_finding(out, ctx, &runs->reports[i]->findings[j]);
+			lint_text_finding(out, ctx, &runs->reports[i]->findings[j]);
 	strata_buf_printf(out, "%zu file%s, %zu statement%s: ", t.files, t.files == 1 ? "" : "s",
 		t.statements, t.statements == 1 ? "" : "s");
 	if (t.errors + t.warnings == 0)

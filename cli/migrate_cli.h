@@ -6,7 +6,7 @@
 
 #include <pthread.h>
 
-#include "cli.h"
+#include "lint_cli.h"
 
 struct mig_sub;
 
@@ -30,6 +30,7 @@ typedef struct mig_opts {
 	int continue_on_error;
 	int flush_each;
 	int ignore_problems;         /* mig_load: load despite problems in the files, silently */
+	cli_list accept_risks;       /* up: lint rules whose error findings are accepted (--accept-risk) */
 	char **args;
 	int nargs;
 	const struct mig_sub *sub;
@@ -49,6 +50,22 @@ typedef struct mig_project {
 	size_t n;
 	strata_problems problems;
 } mig_project;
+
+/* What the lint guardrail of `migrate up` found and accepted (migrate_lint.c). */
+typedef struct mig_guard {
+	lint_runs runs;
+	strata_accepted_risk *accepted;
+	size_t naccepted;
+} mig_guard;
+
+/*
+ * Lints the migrations plan would apply; prints the findings; refuses
+ * (returns exit 1) on error findings not accepted with --accept-risk. On 0,
+ * g->accepted lists the accepted ones for strata_run_options.
+ */
+int mig_lint_guard(cli_ctx *ctx, mig_opts *o, const mig_project *p, const strata_plan *plan,
+	strata_conn *c, mig_guard *g);
+void mig_guard_release(mig_guard *g);
 
 /*
  * Loads strata.yaml and the chosen tracks' files. Prints every problem and

@@ -337,6 +337,7 @@ static void print_summary(cli_ctx *ctx, const strata_run_result *r, strata_direc
 
 static int run_direction(cli_ctx *ctx, mig_opts *o, strata_direction dir, int force_dry_run)
 {
+	mig_guard guard;
 	mig_early_conn early;
 	mig_project p;
 	strata_conn *c = NULL;
@@ -346,6 +347,7 @@ static int run_direction(cli_ctx *ctx, mig_opts *o, strata_direction dir, int fo
 	strata_error err = STRATA_ERROR_INIT;
 	int rc;
 
+	memset(&guard, 0, sizeof(guard));
 	if (o->targets == NULL)
 		mig_early_start(&early, ctx);
 	rc = mig_load(&p, ctx, o);
@@ -369,6 +371,25 @@ static int run_direction(cli_ctx *ctx, mig_opts *o, strata_direction dir, int fo
 	mig_fill_run_options(&ro, &p, o, ctx);
 	ro.direction = dir;
 	ro.dry_run = o->dry_run || force_dry_run;
+	if (dir == STRATA_UP && !ro.dry_run) {
+		/* The guardrail: lint what the run would apply, from its plan, before anything runs. */
+		ro.dry_run = 1;
+		ro.on_event = NULL;
+		rc = strata_migrate_run(&result, &plan, c, p.sources, p.n, &ro, &err);
+		if (rc != 0) {
+			rc = cli_report(ctx, &err);
+			goto done;
+		}
+		rc = mig_lint_guard(ctx, o, &p, plan, c, &guard);
+		strata_plan_free(plan);
+		plan = NULL;
+		if (rc != 0)
+			goto done;
+		mig_fill_run_options(&ro, &p, o, ctx);
+		ro.direction = dir;
+		ro.accepted = guard.accepted;
+		ro.naccepted = guard.naccepted;
+	}
 	rc = strata_migrate_run(&result, &plan, c, p.sources, p.n, &ro, &err);
 	if (ro.dry_run && rc == 0) {
 		print_plan(ctx, plan);
@@ -382,6 +403,7 @@ static int run_direction(cli_ctx *ctx, mig_opts *o, strata_direction dir, int fo
 done:
 	strata_plan_free(plan);
 	strata_conn_close(c);
+	mig_guard_release(&guard);
 	mig_project_free(&p);
 	return rc;
 }

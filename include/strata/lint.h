@@ -59,6 +59,22 @@ typedef struct strata_lint_finding {
 	char fingerprint[17];             /* stable across edits elsewhere in the file (hex) */
 } strata_lint_finding;
 
+/* The default naming pattern of new tables, columns, indexes and constraints: snake_case. */
+#define STRATA_LINT_NAME_PATTERN "^[a-z_][a-z0-9_]*$"
+/* The default tenant column of strata's tenancy rules. */
+#define STRATA_LINT_TENANT_COLUMN "tenant_id"
+
+/*
+ * Naming patterns (POSIX extended regular expressions, anchor them) that
+ * the names a migration creates must match; NULL: STRATA_LINT_NAME_PATTERN.
+ */
+typedef struct strata_lint_naming {
+	const char *table, *column, *index, *constraint;
+} strata_lint_naming;
+
+/* 0 when pattern (NULL: the default) is a valid naming pattern, else STRATA_EINVAL saying why. */
+STRATA_API int strata_lint_name_pattern_check(const char *pattern, strata_error *err);
+
 typedef struct strata_lint_options {
 	int pg_version;                   /* target server, e.g. 150000; 0: 150000 */
 	int assume_in_transaction;        /* each file runs in one transaction (strata's runner does
@@ -67,9 +83,11 @@ typedef struct strata_lint_options {
 	const char *const *rule_ids;
 	const strata_lint_severity *rule_severities;
 	size_t nrules;
+	strata_lint_naming naming;        /* naming-convention's patterns */
+	const char *tenant_column;        /* the tenancy rules' column; NULL: STRATA_LINT_TENANT_COLUMN */
 } strata_lint_options;
 
-#define STRATA_LINT_OPTIONS_INIT { 0, 1, NULL, NULL, 0 }
+#define STRATA_LINT_OPTIONS_INIT { 0, 1, NULL, NULL, 0, { NULL, NULL, NULL, NULL }, NULL }
 
 typedef struct strata_lint_report {
 	strata_lint_finding *findings;    /* by file (in the order given), then line */
@@ -87,6 +105,9 @@ typedef struct strata_lint_input {
 	const char *text;                 /* NULL: read the file */
 	size_t len;
 	int first_line;                   /* line of text[0] in the file (a section of it); 0 or 1: the start */
+	int no_transaction;               /* the runner runs this file statement by statement */
+	int applied;                      /* already applied to the database: replayed for context only
+	                                     (its tables exist: they are not new), never reported */
 } strata_lint_input;
 
 /*

@@ -258,13 +258,30 @@ typedef struct strata_run_options {
 	 * ledger row, and the run fails; nothing is half-applied.
 	 */
 	int flush_each;
-	const char *const *accept_risks; /* reserved for the lint guardrail */
+	/*
+	 * Lint findings accepted for this run (strata migrate up --accept-risk):
+	 * each is recorded as an 'accept_risk' event of its migration, in the
+	 * transaction that records the migration's apply.
+	 */
+	const struct strata_accepted_risk *accepted;
+	size_t naccepted;
 	/* Progress: called for each event (see strata_migrate_event); may be NULL. */
 	void (*on_event)(const struct strata_migrate_event *ev, void *ud);
 	void *ud;
 } strata_run_options;
 
-#define STRATA_RUN_OPTIONS_INIT { NULL, STRATA_UP, NULL, 0, 0, 0, 0, -1, -1, -1, -1, 0, NULL, NULL, NULL }
+#define STRATA_RUN_OPTIONS_INIT { NULL, STRATA_UP, NULL, 0, 0, 0, 0, -1, -1, -1, -1, 0, NULL, 0, NULL, NULL }
+
+/* A lint finding accepted for a migration, with the reason (see strata_run_options). */
+typedef struct strata_accepted_risk {
+	const char *track, *version;   /* the migration it belongs to */
+	const char *rule;              /* the lint rule */
+	const char *reason;            /* why it is accepted (--reason) */
+	const char *message;           /* the finding */
+	const char *file;
+	int line;
+	const char *fingerprint;
+} strata_accepted_risk;
 
 typedef enum strata_event_kind {
 	STRATA_EV_LOCK_WAIT = 0,     /* waiting for another runner (holder in message) */

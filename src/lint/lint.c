@@ -172,7 +172,7 @@ void lint_find(lint_ctx *c, const char *rule, int location, const char *help, co
 	strata_buf msg = STRATA_BUF_INIT;
 	va_list ap;
 
-	if (c->failed || d == NULL)
+	if (c->failed || c->replay || d == NULL)
 		return;
 	sev = severity_of(c, d);
 	if (sev == STRATA_LINT_OFF)
@@ -271,7 +271,7 @@ static void after(lint_ctx *c)
 		st_tree_str(st_tree_get(c->body, "name")) != NULL &&
 		strcmp(st_tree_str(st_tree_get(c->body, "name")), "lock_timeout") == 0)
 		c->lock_timeout = 1;
-	if ((rv = created_relation(c)) != NULL) {
+	if ((rv = created_relation(c)) != NULL && !c->replay) {
 		lint_rangevar(rv, name, sizeof(name));
 		if (lint_names_add(&c->created, name) != 0 ||
 			(c->in_tx && lint_names_add(&c->created_tx, name) != 0))
@@ -281,6 +281,7 @@ static void after(lint_ctx *c)
 		c->strong_lock = 1;
 		lint_rangevar(rv, c->strong_lock_on, sizeof(c->strong_lock_on));
 	}
+	lint_catalog_update(c);
 }
 
 static void run_rules(lint_ctx *c)
@@ -321,7 +322,8 @@ static void directives(lint_file *f)
 
 	if (copy == NULL)
 		return;
-	f->no_transaction = strstr(copy, "strata:no-transaction") != NULL;
+	if (strstr(copy, "strata:no-transaction") != NULL)
+		f->no_transaction = 1;
 	f->lock_timeout = strstr(copy, "strata:lock-timeout=") != NULL;
 	st_free(copy);
 }
@@ -333,6 +335,7 @@ static void lint_one(lint_ctx *c, lint_file *f)
 
 	c->file = f;
 	c->stmt = NULL;
+	c->replay = f->applied;
 	directives(f);
 	if (s->has_error) {
 		c->index = 0;
@@ -351,10 +354,12 @@ static void lint_one(lint_ctx *c, lint_file *f)
 		c->body = st_tree_node_body(c->node);
 		if (c->type == NULL)
 			continue;
-		run_rules(c);
+		if (!c->replay)
+			run_rules(c);
 		after(c);
 	}
-	c->rep->statements += s->nstmts;
+	if (!c->replay)
+		c->rep->statements += s->nstmts;
 	c->stmt = NULL;
 	lint_ignores_report(c);
 	end_tx(c);
@@ -391,9 +396,11 @@ static int lint_all(strata_lint_report *r, lint_file *files, size_t n, const str
 		lint_one(&c, &files[i]);
 		if (r->nfindings > from)
 			qsort(r->findings + from, r->nfindings - from, sizeof(*r->findings), cmp_findings);
-		r->files++;
+		if (!files[i].applied)
+			r->files++;
 	}
 	lint_names_release(&c.created);
+	lint_catalog_release(&c.catalog);
 	end_tx(&c);
 	if (c.failed)
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory linting");
@@ -449,6 +456,8 @@ int strata_lint_run(strata_lint_report **out, const strata_lint_input *inputs, s
 		}
 		files[i].path = r->paths[i];
 		files[i].first_line = in->first_line > 1 ? in->first_line : 1;
+		files[i].applied = in->applied;
+		files[i].no_transaction = in->no_transaction;
 		if (in->text != NULL) {
 			files[i].text = in->text;
 			files[i].len = in->len;

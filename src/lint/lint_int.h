@@ -29,6 +29,44 @@ int lint_names_add(lint_names *s, const char *name);
 int lint_names_has(const lint_names *s, const char *name);
 void lint_names_release(lint_names *s);
 
+/*
+ * catalog.c: what the run knows of tables' columns and CHECK constraints.
+ * Tables created in the run are known whole; of other tables, the columns
+ * the run added or retyped. Updated after every statement (also replayed
+ * ones), so that a rule sees the state before its statement.
+ */
+typedef struct lint_type {
+	char name[128];           /* as the parser names it: "pg_catalog.varchar", "text", "public.mood" */
+	int nmods;                /* integer typmods given (0..2); -1: others */
+	long long mods[2];
+	int array;
+} lint_type;
+
+typedef struct lint_column {
+	char *name;
+	lint_type type;
+} lint_column;
+
+typedef struct lint_table {
+	char *name;               /* as lint_rangevar names it */
+	int complete;             /* created in the run with plain columns: every column is known */
+	lint_column *cols;
+	size_t ncols, cap;
+} lint_table;
+
+/* A CHECK constraint that proves a column NOT NULL (one per column). */
+typedef struct lint_check {
+	char *table, *name, *column;
+	int valid;                /* added valid, or validated since */
+} lint_check;
+
+typedef struct lint_catalog {
+	lint_table *tables;
+	size_t ntables, cap;
+	lint_check *checks;
+	size_t nchecks, checks_cap;
+} lint_catalog;
+
 /* An ignore comment of a file. */
 typedef struct lint_ignore {
 	size_t offset;            /* of the comment's "--" */
@@ -45,6 +83,7 @@ typedef struct lint_file {
 	const char *text;
 	size_t len;
 	int first_line;           /* line of text[0] in the file */
+	int applied;              /* replayed for context only (strata_lint_input.applied) */
 	st_sql_parsed parsed;
 	lint_ignore *ignores;
 	size_t nignores;
@@ -72,6 +111,9 @@ typedef struct lint_ctx {
 	lint_names created;               /* relations created by this run so far */
 	lint_names created_tx;            /* ... in the current transaction */
 	lint_names constraints_tx;        /* constraints added NOT VALID in the current transaction */
+	                                  /* (keys: lint_constraint_key) */
+	lint_catalog catalog;             /* columns and NOT NULL checks the run knows (catalog.c) */
+	int replay;                       /* the file is applied already: context only, no findings */
 	int failed;                       /* out of memory: the run fails */
 	strata_error *err;
 } lint_ctx;
@@ -90,6 +132,8 @@ typedef struct lint_rule_def {
  */
 extern const lint_rule_def lint_rules_core[];
 extern const size_t lint_rules_core_n;
+extern const lint_rule_def lint_rules_schema[];
+extern const size_t lint_rules_schema_n;
 
 const lint_rule_def *lint_rule_table(size_t *n);
 const lint_rule_def *lint_rule_def_find(const char *id);
@@ -109,6 +153,24 @@ int lint_is_new(const lint_ctx *c, const st_tree_node *rv);
 int lint_location(const st_tree_node *body);
 /* The last element of a list of String nodes ("names", "funcname"), or NULL. */
 const char *lint_last_name(const st_tree_node *list);
+
+/* catalog.c */
+/* Updates c->catalog and c->constraints_tx with what c's statement did. */
+void lint_catalog_update(lint_ctx *c);
+void lint_catalog_release(lint_catalog *cat);
+/* The column of table the run knows, or NULL. */
+const lint_column *lint_catalog_column(const lint_catalog *cat, const char *table, const char *column);
+/* Nonzero when a valid CHECK constraint on table proves column NOT NULL. */
+int lint_catalog_not_null(const lint_catalog *cat, const char *table, const char *column);
+/* A TypeName body as a lint_type. */
+void lint_type_of(lint_type *out, const st_tree_node *type_name);
+/* t as SQL for messages: "varchar(20)", "numeric(10,2)", "public.mood[]" (into buf). */
+const char *lint_type_sql(const lint_type *t, char *buf, size_t size);
+/* The name of a Constraint body of table rv: its own, or the one PostgreSQL gives it. */
+const char *lint_constraint_name(const st_tree_node *con, const st_tree_node *rv, char *buf, size_t size);
+/* The constraints_tx key of constraint name of table (kind: "check" or "foreign key"). */
+const char *lint_constraint_key(const char *table, const char *name, const char *kind, char *buf,
+	size_t size);
 
 /* suppress.c */
 int lint_ignores_find(lint_file *f, strata_error *err);

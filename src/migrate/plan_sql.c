@@ -218,6 +218,53 @@ done:
 /* ---- transactional steps ---- */
 
 /*
+ * The lint findings accepted for this migration, as 'accept_risk' events
+ * written with its history row: ", a AS (INSERT ...)" after the CTE h.
+ */
+static void accepted_events(strata_buf *b, const st_plan_ctx *ctx, const strata_plan_step *step)
+{
+	const strata_run_options *o = ctx->options;
+	strata_conn *c = ctx->conn;
+	size_t i, n = 0;
+
+	for (i = 0; o != NULL && i < o->naccepted; i++) {
+		const strata_accepted_risk *a = &o->accepted[i];
+
+		if (strcmp(a->track, step->source->track->name) != 0 ||
+			strcmp(a->version, step->migration->version) != 0)
+			continue;
+		if (n++ == 0) {
+			strata_buf_puts(b, ", a AS (INSERT INTO ");
+			ident_schema(b, ctx->schema);
+			strata_buf_puts(b, ".events (track, version, name, kind, direction, actor_os, actor_ci,"
+				" strata_version, message, detail) SELECT h.track, h.version, h.name, 'accept_risk', 'up', ");
+			lit(b, c, ctx->os_user);
+			strata_buf_puts(b, ", ");
+			lit(b, c, ctx->ci);
+			strata_buf_puts(b, ", ");
+			lit(b, c, strata_version());
+			strata_buf_puts(b, ", v.reason, jsonb_build_object('rule', v.rule, 'finding', v.finding,"
+				" 'file', v.file, 'line', v.line, 'fingerprint', v.fingerprint) FROM h, (VALUES ");
+		} else {
+			strata_buf_puts(b, ", ");
+		}
+		strata_buf_putc(b, '(');
+		lit(b, c, a->rule);
+		strata_buf_puts(b, ", ");
+		lit(b, c, a->reason);
+		strata_buf_puts(b, ", ");
+		lit(b, c, a->message);
+		strata_buf_puts(b, ", ");
+		lit(b, c, a->file);
+		strata_buf_printf(b, ", %d, ", a->line);
+		lit(b, c, a->fingerprint);
+		strata_buf_putc(b, ')');
+	}
+	if (n > 0)
+		strata_buf_puts(b, ") AS v (rule, reason, finding, file, line, fingerprint))\n");
+}
+
+/*
  * The ledger row (history insert or delete) and its event, in one
  * statement. from_progress: also remove the progress row and count the
  * duration from its start (a statement-by-statement run, resumed or not).
@@ -303,6 +350,7 @@ static void ledger_write(strata_buf *b, const st_plan_ctx *ctx, const strata_pla
 		else
 			strata_buf_puts(b, "NULL");
 		strata_buf_puts(b, ") RETURNING track, version, name, duration_ms, row_counts)\n");
+		accepted_events(b, ctx, step);
 	} else {
 		strata_buf_puts(b, "h AS (DELETE FROM ");
 		ident_schema(b, ctx->schema);

@@ -173,10 +173,137 @@ static void every_rule_has_failing_passing_and_ignored_examples(void **state)
 	free(data);
 }
 
+/* ---- the guardrail of migrate up ---- */
+
+typedef struct guard_fx {
+	char *url;
+	char *dir;
+	char env_url[1024];
+	const char *env[24];
+} guard_fx;
+
+static void put(const guard_fx *g, const char *rel, const char *text)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/%s", g->dir, rel);
+	th_write_file(path, text, 0644);
+}
+
+static void migrate(cli_result *r, const guard_fx *g, int want, const char *const *args)
+{
+	const char *argv[16] = { "migrate" };
+	size_t n = 1;
+
+	while (*args != NULL && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	cli_run(r, g->dir, g->env, argv);
+	if (r->status != want)
+		fail_msg("strata migrate %s: exit %d, expected %d\n--- stdout:\n%s--- stderr:\n%s", argv[1],
+			r->status, want, strata_buf_cstr(&r->out), strata_buf_cstr(&r->err));
+}
+
+static char *q(const guard_fx *g, const char *sql)
+{
+	strata_conn *c = th_connect(g->url);
+	char *v = th_value(c, sql);
+	char *copy = strdup(v != NULL ? v : "NULL");
+
+	strata_free(v);
+	strata_conn_close(c);
+	return copy;
+}
+
+static void up_lints_pending_migrations_and_records_accepted_risks(void **state)
+{
+	const char *const up_to_1[] = { "up", "--to", "0001", NULL };
+	const char *const up[] = { "up", NULL };
+	const char *const no_reason[] = { "up", "--accept-risk", "require-concurrent-index-create", NULL };
+	const char *const unknown[] = { "up", "--accept-risk", "no-such-rule", "--reason", "x", NULL };
+	const char *const down_accept[] = { "down", "--accept-risk", "require-concurrent-index-create",
+		"--reason", "x", NULL };
+	const char *const accept[] = { "up", "--accept-risk", "require-concurrent-index-create", "--reason",
+		"orders is empty until the launch", NULL };
+	static const char *const clean[] = { CLI_CLEAN_ENV, NULL };
+	guard_fx g;
+	cli_result r;
+	char *v;
+	size_t i;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	g.url = th_db_create("lintguard");
+	g.dir = th_tempdir("lint-guard");
+	snprintf(g.env_url, sizeof(g.env_url), "DATABASE_URL=%s", g.url);
+	for (i = 0; clean[i] != NULL; i++)
+		g.env[i] = clean[i];
+	g.env[i++] = g.env_url;
+	g.env[i] = NULL;
+	put(&g, "strata.yaml", "tracks:\n  default:\n    path: migrations\n");
+	{
+		char mig[600];
+
+		strata_error err = STRATA_ERROR_INIT;
+
+		snprintf(mig, sizeof(mig), "%s/migrations", g.dir);
+		th_ok(st_mkdir_p(mig, 0755, &err), &err);
+	}
+	put(&g, "migrations/0001_orders.up.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);\n");
+	put(&g, "migrations/0002_orders_customer.up.sql",
+		"CREATE INDEX orders_customer ON orders (customer_id);\n");
+
+	/* 0001 applied: orders exists, so 0002's index build on it is an error, and nothing runs. */
+	migrate(&r, &g, 0, up_to_1);
+	cli_result_free(&r);
+	migrate(&r, &g, 1, up);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "migrations/0002_orders_customer.up.sql:1:33: "
+		"error[require-concurrent-index-create]"));
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "lint: 1 error in the pending migrations: nothing "
+		"was applied"));
+	cli_result_free(&r);
+	v = q(&g, "SELECT count(*) FROM strata.history");
+	assert_string_equal(v, "1");
+	free(v);
+	migrate(&r, &g, 2, no_reason);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "--accept-risk needs --reason"));
+	cli_result_free(&r);
+	migrate(&r, &g, 2, unknown);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "unknown lint rule"));
+	cli_result_free(&r);
+	migrate(&r, &g, 2, down_accept);
+	cli_result_free(&r);
+
+	/* Accepted: applied, and the ledger says who accepted what and why, with the apply. */
+	migrate(&r, &g, 0, accept);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "accepted risk require-concurrent-index-create"));
+	cli_result_free(&r);
+	v = q(&g, "SELECT string_agg(concat_ws(' | ', version, kind, message, detail->>'rule', detail->>'file',"
+		" detail->>'line'), E'\\n' ORDER BY id) FROM strata.events WHERE version = '0002'");
+	assert_string_equal(v, "0002 | apply\n0002 | accept_risk | orders is empty until the launch | "
+		"require-concurrent-index-create | migrations/0002_orders_customer.up.sql | 1");
+	free(v);
+
+	/* A fresh database: orders is created by a pending migration of the same run: nothing to say. */
+	th_db_drop(g.url);
+	free(g.url);
+	g.url = th_db_create("lintguard");
+	snprintf(g.env_url, sizeof(g.env_url), "DATABASE_URL=%s", g.url);
+	migrate(&r, &g, 0, up);
+	assert_null(strstr(strata_buf_cstr(&r.err), "require-concurrent-index-create"));
+	cli_result_free(&r);
+
+	th_db_drop(g.url);
+	free(g.url);
+	th_rmtree(g.dir);
+	free(g.dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_rule_has_failing_passing_and_ignored_examples),
+		cmocka_unit_test(up_lints_pending_migrations_and_records_accepted_risks),
 	};
 
 	th_init();
