@@ -70,7 +70,7 @@ static int read_ignore(lint_ignore *ig, const char *p, const char *eol, char **w
 {
 	const char *q;
 
-	if (strncmp(p, "-file", 5) == 0) {
+	if (eol - p >= 5 && memcmp(p, "-file", 5) == 0) {
 		ig->file_wide = 1;
 		p += 5;
 	}

@@ -54,12 +54,26 @@ done:
 int st_sql_parse(st_sql_parsed *p, const char *text, size_t len, strata_error *err)
 {
 	PgQueryParseResult r;
+	const char *nul;
 	char *t, *json;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	if (len > SQL_TEXT_MAX || (len > 0 && memchr(text, '\0', len) != NULL))
+	if (len > SQL_TEXT_MAX)
 		return strata_sql_script_parse(&p->script, text, len, 0, err);
+	if (len > 0 && (nul = memchr(text, '\0', len)) != NULL) {
+		/* Not SQL at all: a syntax error at the NUL, for the linter to report. */
+		p->script = st_calloc(1, sizeof(*p->script));
+		if (p->script == NULL)
+			return oom(err);
+		p->script->has_error = 1;
+		st_snprintf(p->script->error_message, sizeof(p->script->error_message),
+			"a NUL byte at offset %zu: this is not a text file", (size_t)(nul - text));
+		p->script->error_offset = (size_t)(nul - text);
+		st_sql_line_col(text, p->script->error_offset, &p->script->error_line,
+			&p->script->error_column);
+		return 0;
+	}
 	t = st_malloc(len + 1);
 	if (t == NULL)
 		return oom(err);

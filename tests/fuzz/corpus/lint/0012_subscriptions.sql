@@ -1,0 +1,4 @@
+CREATE SUBSCRIPTION sub CONNECTION 'host=primary dbname=app' PUBLICATION pub WITH (create_slot = false);
+ALTER SUBSCRIPTION sub REFRESH PUBLICATION WITH (copy_data = false);
+ALTER SUBSCRIPTION sub SET PUBLICATION pub WITH (refresh = off);
+DROP SUBSCRIPTION IF EXISTS sub;

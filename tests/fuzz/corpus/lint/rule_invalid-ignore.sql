@@ -1,0 +1,4 @@
+-- strata:lint-ignore require-concurrent-index-create
+CREATE INDEX a ON t (x);
+-- strata:lint-ignore no-such-rule it is fine
+SELECT 1;

@@ -1,0 +1,2 @@
+CREATE TABLE plans (id bigint PRIMARY KEY;
+SELECT 1;

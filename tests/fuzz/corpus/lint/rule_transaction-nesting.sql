@@ -1,0 +1,4 @@
+BEGIN;
+CREATE TABLE plans (id bigint PRIMARY KEY);
+COMMIT;
+COMMIT;
