@@ -60,9 +60,6 @@ typedef struct st_lock_effect {
 	const char *action;     /* static: "CREATE INDEX", "ALTER TABLE ADD COLUMN", "ALTER TABLE SET NOT NULL", ... */
 	char *relation;         /* the relation locked, as written (schema.name when qualified); NULL when none */
 	st_lock_level level;    /* the lock on relation */
-	int relation_is_index;  /* relation names an index (DROP INDEX, REINDEX INDEX, ALTER INDEX) */
-	st_lock_level table_level; /* with relation_is_index: the lock on the index's table (NONE when the
-	                              table is not locked); otherwise equal to level */
 	int rewrites;           /* rewrites the relation (for a table: and its indexes); duration grows with size */
 	int scans;              /* reads the whole table while holding the lock (validation, index build);
 	                           0 when rewrites is set, which reads it anyway */
@@ -71,6 +68,9 @@ typedef struct st_lock_effect {
 	int location;           /* byte offset in the parsed text of the most specific node that has one
 	                           (the column or constraint of a subcommand, else the relation), or -1 */
 	const char *note;       /* static: why, or what the tree cannot tell; NULL when nothing to add */
+	int relation_is_index;  /* relation names an index (DROP INDEX, REINDEX INDEX, ALTER INDEX) */
+	st_lock_level table_level; /* with relation_is_index: the lock on the index's table (NONE when the
+	                              table is not locked); otherwise equal to level */
 } st_lock_effect;
 
 /* PostgreSQL versions as server_version_num; 0 in st_lock_context means this one. */
@@ -85,14 +85,14 @@ typedef struct st_lock_context {   /* what the model may need to know; all optio
 	 * unknown, and the change is assumed to rewrite the table.
 	 */
 	const char *(*column_type)(void *arg, const char *relation, const char *column);
+	void *arg;               /* passed to the lookups */
 	/*
 	 * The volatility of a function a new column's default calls: 'v', 's' or
 	 * 'i' as pg_proc.provolatile, or 0 when unknown. schema is NULL when the
-	 * call is not qualified. Unknown functions that are not built-ins the
-	 * model knows are assumed volatile (a rewrite).
+	 * call is not qualified. Functions neither this nor the model's table of
+	 * built-ins knows are assumed volatile (a rewrite).
 	 */
 	char (*function_volatility)(void *arg, const char *schema, const char *name);
-	void *arg;
 } st_lock_context;
 
 /*

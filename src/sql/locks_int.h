@@ -2,7 +2,8 @@
  * locks_int.h: what the lock model's files share (src/sql/locks*.c only).
  * locks.c walks statements and owns the effect list, locks_alter.c knows
  * ALTER TABLE's subcommands and storage parameters, locks_column.c knows
- * column defaults (volatility) and type changes (binary coercibility).
+ * column defaults (volatility) and type changes (binary coercibility),
+ * locks_query.c knows queries and CREATE TABLE.
  */
 #ifndef STRATA_SRC_SQL_LOCKS_INT_H
 #define STRATA_SRC_SQL_LOCKS_INT_H
@@ -11,10 +12,21 @@
 
 #include "base/base.h"
 
+/* A statement the model knows (locks_stmt.c). */
+struct lk_builder;
+typedef struct lk_stmt_rule lk_stmt_rule;
+struct lk_stmt_rule {
+	const char *node;        /* the node's name, e.g. "IndexStmt" */
+	void (*fn)(struct lk_builder *b, const st_tree_node *body, const lk_stmt_rule *r);
+	const char *action;
+	const char *member;      /* the relation member, for the simple statements */
+	st_lock_level level;
+	const char *note;
+};
+
 /* PostgreSQL releases the model knows about; older ones are treated as 10. */
 #define LK_PG11 110000
 #define LK_PG12 120000
-#define LK_PG13 130000
 #define LK_PG14 140000
 
 /* The effects of one statement as they are built. */
@@ -23,6 +35,7 @@ typedef struct lk_builder {
 	size_t n, cap;
 	int pg_version;                /* resolved: never 0 */
 	const st_lock_context *ctx;    /* never NULL (an empty one when the caller gave none) */
+	const st_tree_node *stmt;      /* the wrapped statement node */
 	int failed;                    /* out of memory: the result is discarded */
 } lk_builder;
 
@@ -68,6 +81,18 @@ void lk_add_column(lk_builder *b, const char *relation, const st_tree_node *cold
 /* ALTER COLUMN ... TYPE (locks_column.c). */
 void lk_alter_column_type(lk_builder *b, const char *relation, const st_tree_node *cmd);
 
+/* Queries (locks_query.c): every table a statement node reads or writes. */
+void lk_query_stmt(lk_builder *b, const st_tree_node *stmt, const char *action);
+/* A new relation (newrel, a RangeVar body) at new_level, and what query reads. */
+void lk_create_as(lk_builder *b, const char *action, const st_tree_node *newrel, st_lock_level new_level,
+	const char *note, const st_tree_node *query);
+/* CREATE TABLE: the new table and the tables it references, inherits or copies. */
+void lk_create_table(lk_builder *b, const st_tree_node *body);
+
+/* The rule for a statement node's name, or NULL. */
+const lk_stmt_rule *lk_stmt_rule_find(const char *node);
+
+int lk_stmt_tables_sorted(void);
 int lk_alter_tables_sorted(void);
 int lk_column_tables_sorted(void);
 

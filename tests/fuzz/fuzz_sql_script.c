@@ -6,13 +6,15 @@
  * columns that agree with the bytes, and every statement followed by ';'
  * must be that statement again; classifying must not move a statement,
  * must give the same answers twice, and the pre-filter must agree with
- * decoding every parse tree.
+ * decoding every parse tree. The lock model (sql/locks.h) must give every
+ * statement's tree well-formed effects, the same twice.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
 
+#include "sql/locks.h"
 #include "sql/sql_int.h"
 
 #define ALL (STRATA_SQL_CLASSIFY | STRATA_SQL_TABLES)
@@ -157,6 +159,59 @@ static void check_classified(const strata_sql_script *s)
 	}
 }
 
+static void check_effects(const st_lock_effect *e, size_t n, const st_lock_effect *again, size_t n2)
+{
+	size_t i;
+
+	if (n != n2 || (n == 0) != (e == NULL))
+		fuzz_fail("lock model: %zu then %zu effects", n, n2);
+	for (i = 0; i < n; i++) {
+		if (e[i].action == NULL || e[i].level > ST_LOCK_ACCESS_EXCLUSIVE ||
+			e[i].table_level > ST_LOCK_ACCESS_EXCLUSIVE || e[i].location < -1 ||
+			(e[i].relation != NULL && e[i].relation[0] == '\0'))
+			fuzz_fail("lock model: effect %zu is malformed", i);
+		if (strcmp(e[i].action, again[i].action) != 0 || e[i].level != again[i].level ||
+			e[i].rewrites != again[i].rewrites || e[i].scans != again[i].scans ||
+			e[i].location != again[i].location || (e[i].relation == NULL) != (again[i].relation == NULL) ||
+			(e[i].relation != NULL && strcmp(e[i].relation, again[i].relation) != 0))
+			fuzz_fail("lock model: effect %zu differs the second time", i);
+	}
+}
+
+/* The lock model over every statement of the text's parse tree. */
+static void check_locks(const char *text, size_t size)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	PgQueryParseResult r;
+	const st_tree_node *m;
+	char *copy = malloc(size + 1);
+	st_tree t;
+
+	if (copy == NULL)
+		return;
+	memcpy(copy, text, size);
+	copy[size] = '\0';
+	r = pg_query_parse(copy);
+	free(copy);
+	copy = r.error == NULL && r.parse_tree != NULL ? st_strdup(r.parse_tree) : NULL;
+	if (copy != NULL && st_tree_parse(&t, copy, strlen(copy), 1, &err) == 0) {
+		m = st_tree_get(t.root, "stmts");
+		for (m = m != NULL ? m->first : NULL; m != NULL; m = m->next) {
+			st_lock_effect *a = NULL, *b = NULL;
+			size_t na = 0, nb = 0;
+
+			if (st_lock_effects(&a, &na, st_tree_get(m, "stmt"), NULL, &err) != 0 ||
+				st_lock_effects(&b, &nb, st_tree_get(m, "stmt"), NULL, &err) != 0)
+				fuzz_fail("lock model failed: %s", err.message);
+			check_effects(a, na, b, nb);
+			st_lock_effects_free(a, na);
+			st_lock_effects_free(b, nb);
+		}
+		st_tree_release(&t);
+	}
+	pg_query_free_parse_result(r);
+}
+
 static strata_sql_script *parse(const char *text, size_t size, unsigned options)
 {
 	strata_error err = STRATA_ERROR_INIT;
@@ -201,6 +256,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_same(a, full, 0, "pre-filter and full decoding");
 	else if (rc != STRATA_EINTERNAL || strstr(err.message, "depth") == NULL)
 		fuzz_fail("full decoding failed with %d: %s", rc, err.message);
+
+	check_locks(text, size);
 
 	strata_sql_script_free(split);
 	strata_sql_script_free(a);
