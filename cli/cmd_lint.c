@@ -177,7 +177,11 @@ static int lint_project(cli_ctx *ctx, lint_cli_opts *o, lint_runs *runs, strata_
 			in[j].len = up->len;
 			in[j].first_line = up->first_line;
 		in[j].no_transaction = up->mode == STRATA_EXEC_STATEMENTS;
+		in[j].applied = o->since != NULL && strata_version_compare(src->migrations[j].version, o->since) < 0;
 		}
+		/* strata's runner sets the track's lock_timeout (5s unless configured to 0). */
+		lo->runner_lock_timeout = !o->no_transaction &&
+			strata_track_lock_timeout_ms(config, &config->tracks[i]) > 0;
 		if (in == NULL || paths == NULL) {
 			strata_error_set(&err, STRATA_ENOMEM, "out of memory");
 			rc = cli_report(ctx, &err);
@@ -220,6 +224,14 @@ int cmd_lint(cli_ctx *ctx, int argc, char **argv)
 		  "set a rule's severity: off, warning or error (repeatable)", 0, 0, NULL },
 		{ "rules", 0, CLI_OPT_FLAG, &o.list_rules, NULL,
 		  "list every rule with its severity and family, and exit", 0, 0, NULL },
+		{ "together", 0, CLI_OPT_FLAG, &o.together, NULL,
+		  "files given are applied together, in order: tables one creates are new for the next",
+		  0, 0, NULL },
+		{ "since", 0, CLI_OPT_STRING, &o.since, "VERSION",
+		  "project: migrations before VERSION are applied (context only; their tables exist)", 0, 0, NULL },
+		{ "explain", 0, CLI_OPT_FLAG, &o.explain, NULL,
+		  "print each statement's locks instead of findings: level, what it blocks, rewrite or scan",
+		  0, 0, NULL },
 		CLI_OPTIONS_END
 	};
 	strata_lint_options lo = STRATA_LINT_OPTIONS_INIT;
@@ -242,13 +254,19 @@ int cmd_lint(cli_ctx *ctx, int argc, char **argv)
 		return list_rules(ctx, &o);
 	if (o.in_transaction && o.no_transaction)
 		return cli_usage_error(ctx, "--assume-in-transaction and --no-transaction contradict each other");
-	if (nargs > 0 && o.track != NULL)
-		return cli_usage_error(ctx, "--track chooses a track of the project: give it without files");
+	if (nargs > 0 && (o.track != NULL || o.since != NULL))
+		return cli_usage_error(ctx, "--track and --since choose the project's migrations: give them without files");
+	if (nargs == 0 && o.together)
+		return cli_usage_error(ctx, "--together is for files given on the command line (a project's "
+			"tracks are linted in order already)");
 	lo.pg_version = 150000;
 	if (o.pg_version != NULL && (rc = parse_pg_version(ctx, o.pg_version, &lo.pg_version)) != 0)
 		return rc;
 	if ((rc = parse_rule_overrides(ctx, &o)) != 0)
 		return rc;
+	lo.explain = o.explain;
+	if (o.explain && (o.format == LINT_FORMAT_SARIF || o.format == LINT_FORMAT_GITHUB))
+		return cli_usage_error(ctx, "--explain prints text or JSON only");
 	lo.rule_ids = o.ids;
 	lo.rule_severities = o.sevs;
 	lo.nrules = (size_t)o.rule_args.n;
@@ -264,11 +282,14 @@ int cmd_lint(cli_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < nargs; i++)
 			in[i].path = args[i];
 		lo.assume_in_transaction = o.in_transaction;
+		lo.separate = !o.together;
 		rc = lint_run_inputs(ctx, &runs, in, (size_t)nargs, &lo, NULL);
 	} else {
 		rc = lint_project(ctx, &o, &runs, &lo);
 	}
-	if (rc == 0)
+	if (rc == 0 && o.explain)
+		rc = lint_print_explain(ctx, &o, &runs);
+	else if (rc == 0)
 		rc = lint_print(ctx, &o, &runs);
 	lint_runs_release(&runs);
 	return rc;

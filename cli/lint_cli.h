@@ -22,6 +22,9 @@ typedef struct lint_cli_opts {
 	const char *ids[CLI_LIST_MAX];
 	strata_lint_severity sevs[CLI_LIST_MAX];
 	int list_rules;
+	int explain;
+	int together;
+	const char *since;
 } lint_cli_opts;
 
 /* The reports of a lint: one per run (a track, or the files given). */
@@ -38,6 +41,9 @@ void lint_runs_release(lint_runs *runs);
 
 /* One finding as text (file:line:col, the source line and caret, the help). */
 void lint_text_finding(strata_buf *out, const cli_ctx *ctx, const strata_lint_finding *f);
+
+/* Prints every run's explained statements (--explain) in o->format; returns the exit code. */
+int lint_print_explain(cli_ctx *ctx, const lint_cli_opts *o, const lint_runs *runs);
 
 /* Prints every run's findings in o->format and returns the exit code. */
 int lint_print(cli_ctx *ctx, const lint_cli_opts *o, const lint_runs *runs);

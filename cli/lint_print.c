@@ -350,6 +350,148 @@ static void print_github(strata_buf *out, const lint_runs *runs)
 		}
 }
 
+/* ---- --explain ---- */
+
+static const char *const block_names[] = { "reads", "writes", "SELECT FOR UPDATE/SHARE", "VACUUM",
+	"CREATE INDEX", "DDL" };
+
+static void blocks_text(strata_buf *out, unsigned blocks)
+{
+	size_t i, n = 0;
+
+	if (blocks == 0) {
+		strata_buf_puts(out, "blocks nothing");
+		return;
+	}
+	if (blocks == 0x3f) {
+		strata_buf_puts(out, "blocks everything, reads included");
+		return;
+	}
+	strata_buf_puts(out, "blocks ");
+	for (i = 0; i < (sizeof(block_names) / sizeof(block_names[0])); i++)
+		if (blocks & (1u << i))
+			strata_buf_printf(out, "%s%s", n++ ? ", " : "", block_names[i]);
+}
+
+static void explain_text(strata_buf *out, const strata_lint_statement *st)
+{
+	size_t i;
+
+	strata_buf_printf(out, "%s:%d: %s\n", st->file, st->line, st->text);
+	if (st->nlocks == 0)
+		strata_buf_puts(out, "    (not in the lock model: no table lock known)\n");
+	for (i = 0; i < st->nlocks; i++) {
+		const strata_lint_lock *k = &st->locks[i];
+
+		if (k->relation == NULL) {
+			strata_buf_printf(out, "    %s: no table lock\n", k->action);
+		} else if (strcmp(k->level, "NONE") == 0 && !k->relation_is_index) {
+			strata_buf_printf(out, "    %s: %s, no lock that others wait for\n", k->action, k->relation);
+		} else {
+			strata_buf_printf(out, "    %s: %s on %s%s", k->action, k->level, k->relation,
+				k->relation_is_index ? " (an index)" : "");
+			if (k->relation_is_index)
+				strata_buf_printf(out, ", %s on its table", k->table_level);
+			strata_buf_puts(out, "; ");
+			blocks_text(out, k->blocks);
+			strata_buf_printf(out, "; %s%s\n", k->rewrites ? "rewrites the table" : k->scans ?
+				"scans the table" : "no rewrite, no scan", k->concurrently ? "; concurrently" : "");
+		}
+		if (k->note != NULL)
+			strata_buf_printf(out, "      note: %s\n", k->note);
+	}
+	if (st->nlocks > 0 && !st->in_transaction)
+		strata_buf_puts(out, "    (outside a transaction: the locks end with the statement)\n");
+	else if (st->nlocks > 0)
+		strata_buf_puts(out, "    (in a transaction: the locks are held until it ends)\n");
+}
+
+static void explain_json(strata_json *w, const strata_lint_statement *st)
+{
+	size_t i, b;
+
+	strata_json_object_begin(w);
+	strata_json_key(w, "file");
+	strata_json_string(w, st->file);
+	strata_json_key(w, "line");
+	strata_json_int(w, st->line);
+	strata_json_key(w, "column");
+	strata_json_int(w, st->column);
+	strata_json_key(w, "text");
+	strata_json_string(w, st->text);
+	strata_json_key(w, "in_transaction");
+	strata_json_bool(w, st->in_transaction);
+	strata_json_key(w, "locks");
+	strata_json_array_begin(w);
+	for (i = 0; i < st->nlocks; i++) {
+		const strata_lint_lock *k = &st->locks[i];
+
+		strata_json_object_begin(w);
+		strata_json_key(w, "action");
+		strata_json_string(w, k->action);
+		json_opt_string(w, "relation", k->relation);
+		strata_json_key(w, "relation_is_index");
+		strata_json_bool(w, k->relation_is_index);
+		strata_json_key(w, "level");
+		strata_json_string(w, k->level);
+		strata_json_key(w, "table_level");
+		strata_json_string(w, k->table_level);
+		strata_json_key(w, "rewrites");
+		strata_json_bool(w, k->rewrites);
+		strata_json_key(w, "scans");
+		strata_json_bool(w, k->scans);
+		strata_json_key(w, "concurrently");
+		strata_json_bool(w, k->concurrently);
+		strata_json_key(w, "blocks");
+		strata_json_array_begin(w);
+		for (b = 0; b < (sizeof(block_names) / sizeof(block_names[0])); b++)
+			if (k->blocks & (1u << b))
+				strata_json_string(w, block_names[b]);
+		strata_json_array_end(w);
+		strata_json_key(w, "line");
+		strata_json_int(w, k->line);
+		strata_json_key(w, "column");
+		strata_json_int(w, k->column);
+		json_opt_string(w, "note", k->note);
+		strata_json_object_end(w);
+	}
+	strata_json_array_end(w);
+	strata_json_object_end(w);
+}
+
+int lint_print_explain(cli_ctx *ctx, const lint_cli_opts *o, const lint_runs *runs)
+{
+	strata_buf out = STRATA_BUF_INIT;
+	size_t i, j;
+	int rc;
+
+	(void)ctx;
+	if (o->format == LINT_FORMAT_JSON) {
+		strata_json w;
+
+		strata_json_init(&w, &out, 0);
+		strata_json_object_begin(&w);
+		strata_json_key(&w, "statements");
+		strata_json_array_begin(&w);
+		for (i = 0; i < runs->n; i++)
+			for (j = 0; j < runs->reports[i]->nexplained; j++)
+				explain_json(&w, &runs->reports[i]->explained[j]);
+		strata_json_array_end(&w);
+		strata_json_object_end(&w);
+		strata_buf_putc(&out, '\n');
+	} else {
+		for (i = 0; i < runs->n; i++)
+			for (j = 0; j < runs->reports[i]->nexplained; j++) {
+				if (out.len > 0)
+					strata_buf_putc(&out, '\n');
+				explain_text(&out, &runs->reports[i]->explained[j]);
+			}
+	}
+	rc = cli_write_stdout(&out) == 0 ? CLI_EXIT_OK : CLI_EXIT_INTERNAL;
+	strata_buf_release(&out);
+	return rc;
+}
+
 int lint_print(cli_ctx *ctx, const lint_cli_opts *o, const lint_runs *runs)
 {
 	strata_buf out = STRATA_BUF_INIT;

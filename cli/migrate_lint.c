@@ -43,7 +43,7 @@ static const strata_plan_step *step_of(const strata_plan *plan, const char *trac
 
 /* Lints a source's up files up to its last pending one; keeps the report in g. */
 static int lint_source(cli_ctx *ctx, mig_guard *g, const strata_source *src, const strata_plan *plan,
-	const strata_lint_options *lo)
+	strata_lint_options *lo, const strata_project_config *config, int64_t o_lock_timeout_ms)
 {
 	strata_error err = STRATA_ERROR_INIT;
 	strata_lint_input *in;
@@ -59,6 +59,9 @@ static int lint_source(cli_ctx *ctx, mig_guard *g, const strata_source *src, con
 	/* Files before a pending one that the plan does not apply are applied: context only. */
 	if (!any)
 		return 0;
+	/* The runner sets lock_timeout unless the track's is 0 (or --lock-timeout 0). */
+	lo->runner_lock_timeout = (o_lock_timeout_ms < 0 ? strata_track_lock_timeout_ms(config, src->track)
+		: o_lock_timeout_ms) > 0;
 	in = calloc(last + 2, sizeof(*in));
 	paths = calloc(last + 2, sizeof(*paths));
 	if (in == NULL || paths == NULL) {
@@ -128,7 +131,7 @@ int mig_lint_guard(cli_ctx *ctx, mig_opts *o, const mig_project *p, const strata
 	lo.pg_version = strata_conn_server_version(c);
 	lo.assume_in_transaction = 1;
 	for (i = 0; i < p->n && rc == 0; i++)
-		rc = lint_source(ctx, g, p->sources[i], plan, &lo);
+		rc = lint_source(ctx, g, p->sources[i], plan, &lo, p->config, o->lock_timeout_ms);
 	if (rc != 0)
 		return rc;
 	for (i = 0; i < g->runs.n; i++) {

@@ -85,9 +85,45 @@ typedef struct strata_lint_options {
 	size_t nrules;
 	strata_lint_naming naming;        /* naming-convention's patterns */
 	const char *tenant_column;        /* the tenancy rules' column; NULL: STRATA_LINT_TENANT_COLUMN */
+	int runner_lock_timeout;          /* the runner sets a lock_timeout for every file (strata's
+	                                     does: 5s unless configured off), so require-lock-timeout
+	                                     has nothing to report */
+	int explain;                      /* also fill the report's explained statements (lock model) */
+	int separate;                     /* each input is a run of its own: tables one creates are not
+	                                     new for the next (files applied at different times) */
 } strata_lint_options;
 
-#define STRATA_LINT_OPTIONS_INIT { 0, 1, NULL, NULL, 0, { NULL, NULL, NULL, NULL }, NULL }
+#define STRATA_LINT_OPTIONS_INIT { 0, 1, NULL, NULL, 0, { NULL, NULL, NULL, NULL }, NULL, 0, 0, 0 }
+
+/* What a lock blocks while it is held (from PostgreSQL's lock conflict table). */
+#define STRATA_LINT_BLOCKS_READS 0x1          /* SELECT */
+#define STRATA_LINT_BLOCKS_WRITES 0x2         /* INSERT, UPDATE, DELETE */
+#define STRATA_LINT_BLOCKS_LOCKING_READS 0x4  /* SELECT FOR UPDATE / SHARE */
+#define STRATA_LINT_BLOCKS_VACUUM 0x8         /* VACUUM, ANALYZE, CREATE INDEX CONCURRENTLY */
+#define STRATA_LINT_BLOCKS_INDEX_BUILDS 0x10  /* CREATE INDEX */
+#define STRATA_LINT_BLOCKS_DDL 0x20           /* ALTER TABLE and other ACCESS EXCLUSIVE work */
+
+/* One lock a statement (or an ALTER TABLE subcommand) takes: the lock model's answer. */
+typedef struct strata_lint_lock {
+	const char *action;               /* static: "ALTER TABLE ADD COLUMN", "CREATE INDEX", ... */
+	char *relation;                   /* as written; NULL when none */
+	const char *level;                /* static: "ACCESS EXCLUSIVE", ..., "NONE" */
+	int relation_is_index;
+	const char *table_level;          /* for an index: the lock on its table; else level */
+	int rewrites, scans, concurrently;
+	unsigned blocks;                  /* STRATA_LINT_BLOCKS_*, of the lock on the table */
+	int line, column;                 /* of the construct, or of the statement */
+	const char *note;                 /* static, or NULL */
+} strata_lint_lock;
+
+typedef struct strata_lint_statement {
+	const char *file;
+	int line, column, end_line;
+	char *text;                       /* the statement on one line, cut at 200 bytes */
+	int in_transaction;               /* runs inside a transaction block */
+	strata_lint_lock *locks;
+	size_t nlocks;
+} strata_lint_statement;
 
 typedef struct strata_lint_report {
 	strata_lint_finding *findings;    /* by file (in the order given), then line */
@@ -95,6 +131,8 @@ typedef struct strata_lint_report {
 	size_t errors, warnings;
 	size_t files, statements;
 	size_t suppressed;                /* findings an ignore comment removed */
+	strata_lint_statement *explained; /* with options.explain: every statement linted, in order */
+	size_t nexplained;
 	char **paths;                     /* internal: the files' paths */
 } strata_lint_report;
 

@@ -4,9 +4,11 @@
  *   lint.c       the run: files parsed, then statements in order through
  *                the rules; transaction state; the report
  *   names.c      sets of relation names (the tables this run created)
+ *   catalog.c    the columns and NOT NULL checks the run knows of
  *   suppress.c   ignore comments: found, matched, unused ones reported
  *   rules.c      the rule table (every rule, sorted by id)
  *   rules_*.c    the rules, a file per family
+ *   ops_locks.c  the operations family's lock table (ops_int.h)
  *
  * A rule is a function called for every statement whose node type it names
  * (or every statement): it reads the tree (sql/tree.h) and calls lint_find.
@@ -93,6 +95,20 @@ typedef struct lint_file {
 	int lock_timeout;         /* -- strata:lock-timeout=... */
 } lint_file;
 
+/* rules_ops.c's state across statements. */
+typedef struct lint_ops_state {
+	/* Of one file (reset when the next starts): */
+	const lint_file *file;
+	int lock_timeout_reported;        /* require-lock-timeout fired in it */
+	size_t tx_start, tx_end;          /* the last transaction backfill-in-schema-migration looked at */
+	int tx_known, tx_ddl;             /* ... its bounds are known; it changes the schema */
+	int literals_known;               /* literals holds the file's string constants (enum rules) */
+	lint_names literals;
+	/* Of the run: */
+	lint_names columns;               /* "table.column" added by this run to existing tables */
+	lint_names types;                 /* enum types created by this run */
+} lint_ops_state;
+
 typedef struct lint_ctx {
 	const strata_lint_options *opts;
 	strata_lint_report *rep;
@@ -113,7 +129,9 @@ typedef struct lint_ctx {
 	lint_names constraints_tx;        /* constraints added NOT VALID in the current transaction */
 	                                  /* (keys: lint_constraint_key) */
 	lint_catalog catalog;             /* columns and NOT NULL checks the run knows (catalog.c) */
+	lint_ops_state ops;               /* rules_ops.c's */
 	int replay;                       /* the file is applied already: context only, no findings */
+	struct lint_strata *strata;       /* rules_strata.c's picture of the tables the run created */
 	int failed;                       /* out of memory: the run fails */
 	strata_error *err;
 } lint_ctx;
@@ -134,6 +152,23 @@ extern const lint_rule_def lint_rules_core[];
 extern const size_t lint_rules_core_n;
 extern const lint_rule_def lint_rules_schema[];
 extern const size_t lint_rules_schema_n;
+extern const lint_rule_def lint_rules_ops[];
+extern const size_t lint_rules_ops_n;
+extern const lint_rule_def lint_rules_style[];
+extern const size_t lint_rules_style_n;
+extern const lint_rule_def lint_rules_strata[];
+extern const size_t lint_rules_strata_n;
+
+/*
+ * rules_strata.c judges some things when a file ends (an index or a policy
+ * may come after the CREATE TABLE): lint.c calls lint_strata_track after
+ * every statement (replayed ones too), lint_strata_file_end after a file's
+ * statements (before its ignores are reported), lint_strata_release at the
+ * end of the run.
+ */
+void lint_strata_track(lint_ctx *c);
+void lint_strata_file_end(lint_ctx *c);
+void lint_strata_release(lint_ctx *c);
 
 const lint_rule_def *lint_rule_table(size_t *n);
 const lint_rule_def *lint_rule_def_find(const char *id);
@@ -171,6 +206,19 @@ const char *lint_constraint_name(const st_tree_node *con, const st_tree_node *rv
 /* The constraints_tx key of constraint name of table (kind: "check" or "foreign key"). */
 const char *lint_constraint_key(const char *table, const char *name, const char *kind, char *buf,
 	size_t size);
+
+/* rules_ops.c, ops_locks.c */
+/* The first existing table the statement locks ACCESS EXCLUSIVE (its name into buf), or NULL. */
+const char *lint_ops_strong_lock(const lint_ctx *c, char *buf, size_t size);
+/* A SET of lock_timeout: 1 sets one, 0 turns it off (0, RESET, DEFAULT); -1: another statement. */
+int lint_ops_lock_timeout(const lint_ctx *c);
+/* Updates c->ops with what c's statement created (columns, enum types). */
+void lint_ops_after(lint_ctx *c);
+void lint_ops_release(lint_ops_state *s);
+
+/* explain.c: the statement's locks into the report (options.explain) */
+void lint_explain(lint_ctx *c);
+void lint_explained_free(strata_lint_report *r);
 
 /* suppress.c */
 int lint_ignores_find(lint_file *f, strata_error *err);

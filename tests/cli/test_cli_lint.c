@@ -163,6 +163,27 @@ static void every_rule_has_failing_passing_and_ignored_examples(void **state)
 		snprintf(dir, sizeof(dir), "%s/%s", data, id);
 		if (!exists(dir))
 			fail_msg("rule %s has no examples in tests/data/lint/%s/", id, id);
+		/* Its page, listed in the index with its severity. */
+		{
+			char rel[300], *page, *index, row[300], *path;
+
+			snprintf(rel, sizeof(rel), "docs/lint/%s.md", id);
+			path = cli_source_path(rel);
+			page = cli_read_file(path);
+			free(path);
+			snprintf(row, sizeof(row), "# %s\n", id);
+			if (strncmp(page, row, strlen(row)) != 0)
+				fail_msg("%s does not start with '# %s'", rel, id);
+			snprintf(row, sizeof(row), "| [`%s`](%s.md) | %s |", id, id,
+				json_string_value(json_object_get(json_array_get(rules, i), "severity")));
+			path = cli_source_path("docs/lint/README.md");
+			index = cli_read_file(path);
+			free(path);
+			if (strstr(index, row) == NULL)
+				fail_msg("docs/lint/README.md has no row starting '%s'", row);
+			strata_free(page);
+			strata_free(index);
+		}
 		example(id, dir, "fail", 1, 0);
 		example(id, dir, "pass", 0, 0);
 		if (!meta)
@@ -171,6 +192,38 @@ static void every_rule_has_failing_passing_and_ignored_examples(void **state)
 	json_decref(rules);
 	cli_result_free(&r);
 	free(data);
+}
+
+/* --explain: the lock model per statement, as text and JSON. */
+static void explain_prints_each_statements_locks(void **state)
+{
+	const char *const text[] = { "--explain", "explain.sql", NULL };
+	const char *const json[] = { "--explain", "--format", "json", "explain.sql", NULL };
+	const char *const sarif[] = { "--explain", "--format", "sarif", "explain.sql", NULL };
+	char *dir = cli_source_path("tests/data/lint-explain");
+	json_error_t jerr;
+	json_t *doc, *st;
+	cli_result r;
+
+	(void)state;
+	lint_in(&r, dir, text, 0);
+	cli_assert_golden(strata_buf_cstr(&r.out), "lint-explain/explain.txt");
+	cli_result_free(&r);
+	lint_in(&r, dir, json, 0);
+	doc = json_loads(strata_buf_cstr(&r.out), 0, &jerr);
+	assert_non_null(doc);
+	/* The type change of a column created in the file is judged on its known old type. */
+	st = json_array_get(json_object_get(doc, "statements"), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(st, "locks"), 0),
+		"level")), "ACCESS EXCLUSIVE");
+	assert_true(json_is_false(json_object_get(json_array_get(json_object_get(st, "locks"), 0), "rewrites")));
+	st = json_array_get(json_object_get(doc, "statements"), 2);
+	assert_true(json_is_true(json_object_get(json_array_get(json_object_get(st, "locks"), 1), "rewrites")));
+	json_decref(doc);
+	cli_result_free(&r);
+	lint_in(&r, dir, sarif, 2);
+	cli_result_free(&r);
+	free(dir);
 }
 
 /* ---- the guardrail of migrate up ---- */
@@ -303,6 +356,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_rule_has_failing_passing_and_ignored_examples),
+		cmocka_unit_test(explain_prints_each_statements_locks),
 		cmocka_unit_test(up_lints_pending_migrations_and_records_accepted_risks),
 	};
 

@@ -1,0 +1,2 @@
+-- strata:lock-timeout=5s
+ALTER TABLE orders ADD COLUMN region text NOT NULL;

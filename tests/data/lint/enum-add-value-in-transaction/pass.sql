@@ -1,0 +1,2 @@
+-- strata:no-transaction
+ALTER TYPE order_status ADD VALUE 'refunded';

@@ -1,0 +1,2 @@
+-- strata:lock-timeout=5s
+REINDEX INDEX orders_customer;

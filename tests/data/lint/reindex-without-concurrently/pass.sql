@@ -1,0 +1,2 @@
+-- strata:no-transaction
+REINDEX INDEX CONCURRENTLY orders_customer;

@@ -1,0 +1,2 @@
+-- strata:lock-timeout=5s
+TRUNCATE audit_events;

@@ -1,0 +1,2 @@
+-- strata:lock-timeout=5s
+CLUSTER orders USING orders_created_at;

@@ -1,0 +1,2 @@
+-- strata:lock-timeout=5s
+DROP TABLE legacy_invoices;
