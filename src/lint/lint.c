@@ -328,7 +328,8 @@ static void run_rules(lint_ctx *c)
 	for (i = 0; i < n && !c->failed; i++) {
 		const lint_rule_def *d = &table[i];
 
-		if (d->fn == NULL || (d->node != NULL && strcmp(d->node, c->type) != 0))
+		if (d->fn == NULL || (d->node != NULL && (d->node[0] != c->type[0] ||
+			strcmp(d->node, c->type) != 0)))
 			continue;
 		d->fn(c);
 	}
