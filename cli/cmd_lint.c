@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lint_cli.h"
 
@@ -135,22 +136,15 @@ static int parse_rule_overrides(cli_ctx *ctx, lint_cli_opts *o)
 }
 
 /* The project's tracks: one run each, up files in version order. */
-static int lint_project(cli_ctx *ctx, lint_cli_opts *o, lint_runs *runs, strata_lint_options *lo)
+static int lint_project(cli_ctx *ctx, lint_cli_opts *o, lint_runs *runs, strata_lint_options *lo,
+	const strata_project_config *config)
 {
 	strata_error err = STRATA_ERROR_INIT;
-	strata_buf root = STRATA_BUF_INIT;
-	strata_project_config *config = NULL;
 	strata_problems problems;
 	size_t i, j;
-	int rc;
+	int rc = 0;
 
 	memset(&problems, 0, sizeof(problems));
-	rc = strata_project_root(&root, ctx->project_dir ? ctx->project_dir : ".", &err);
-	if (rc == 0)
-		rc = strata_project_config_load(&config, strata_buf_cstr(&root), &err);
-	strata_buf_release(&root);
-	if (rc != 0)
-		return cli_report(ctx, &err);
 	lo->assume_in_transaction = o->no_transaction ? 0 : 1;
 	for (i = 0; i < config->ntracks && rc == 0; i++) {
 		strata_source *src = NULL;
@@ -199,8 +193,21 @@ static int lint_project(cli_ctx *ctx, lint_cli_opts *o, lint_runs *runs, strata_
 		rc = cli_report(ctx, &err);
 	}
 	strata_problems_release(&problems);
-	strata_project_config_free(config);
 	return rc;
+}
+
+/* The project's strata.yaml (defaults without one); reports a malformed one. */
+static int load_config(cli_ctx *ctx, strata_project_config **config)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_buf root = STRATA_BUF_INIT;
+	int rc;
+
+	rc = strata_project_root(&root, ctx->project_dir ? ctx->project_dir : ".", &err);
+	if (rc == 0)
+		rc = strata_project_config_load(config, strata_buf_cstr(&root), &err);
+	strata_buf_release(&root);
+	return rc != 0 ? cli_report(ctx, &err) : 0;
 }
 
 int cmd_lint(cli_ctx *ctx, int argc, char **argv)
@@ -229,18 +236,27 @@ int cmd_lint(cli_ctx *ctx, int argc, char **argv)
 		  0, 0, NULL },
 		{ "since", 0, CLI_OPT_STRING, &o.since, "VERSION",
 		  "project: migrations before VERSION are applied (context only; their tables exist)", 0, 0, NULL },
+		{ "baseline", 0, CLI_OPT_STRING, &o.baseline, "FILE",
+		  "findings whose fingerprints FILE lists are accepted and not reported (default: strata.yaml "
+		  "lint: baseline)", 0, 0, NULL },
+		{ "write-baseline", 0, CLI_OPT_STRING, &o.write_baseline, "FILE",
+		  "write every finding's fingerprint to FILE (adopting the linter on an old repository) and exit 0",
+		  0, 0, NULL },
 		{ "explain", 0, CLI_OPT_FLAG, &o.explain, NULL,
 		  "print each statement's locks instead of findings: level, what it blocks, rewrite or scan",
 		  0, 0, NULL },
 		CLI_OPTIONS_END
 	};
 	strata_lint_options lo = STRATA_LINT_OPTIONS_INIT;
+	strata_project_config *config = NULL;
+	lint_config lc;
 	lint_runs runs;
 	char **args;
 	int nargs, rc;
 
 	memset(&o, 0, sizeof(o));
 	memset(&runs, 0, sizeof(runs));
+	memset(&lc, 0, sizeof(lc));
 	rc = cli_parse(ctx, opts, argc, argv, &args, &nargs, "lint");
 	if (rc != 0)
 		return rc;
@@ -259,38 +275,58 @@ int cmd_lint(cli_ctx *ctx, int argc, char **argv)
 	if (nargs == 0 && o.together)
 		return cli_usage_error(ctx, "--together is for files given on the command line (a project's "
 			"tracks are linted in order already)");
-	lo.pg_version = 150000;
+	if (o.write_baseline != NULL && (o.baseline != NULL || o.explain))
+		return cli_usage_error(ctx, "--write-baseline records every finding: not with --baseline or --explain");
+	if ((rc = load_config(ctx, &config)) != 0)
+		return rc;
+	lo.pg_version = config->lint_pg_version > 0 ? config->lint_pg_version : 150000;
 	if (o.pg_version != NULL && (rc = parse_pg_version(ctx, o.pg_version, &lo.pg_version)) != 0)
-		return rc;
-	if ((rc = parse_rule_overrides(ctx, &o)) != 0)
-		return rc;
+		goto done;
+	if ((rc = parse_rule_overrides(ctx, &o)) != 0 || (rc = lint_config_apply(ctx, &lc, config, &lo)) != 0)
+		goto done;
+	if (o.baseline != NULL)
+		rc = lint_baseline_load(ctx, &lc, o.baseline, &lo);
+	else if (o.write_baseline == NULL && config->lint_baseline != NULL &&
+		access(config->lint_baseline, F_OK) == 0)
+		rc = lint_baseline_load(ctx, &lc, config->lint_baseline, &lo);
+	if (rc != 0)
+		goto done;
 	lo.explain = o.explain;
-	if (o.explain && (o.format == LINT_FORMAT_SARIF || o.format == LINT_FORMAT_GITHUB))
-		return cli_usage_error(ctx, "--explain prints text or JSON only");
+	if (o.explain && (o.format == LINT_FORMAT_SARIF || o.format == LINT_FORMAT_GITHUB)) {
+		rc = cli_usage_error(ctx, "--explain prints text or JSON only");
+		goto done;
+	}
 	lo.rule_ids = o.ids;
 	lo.rule_severities = o.sevs;
 	lo.nrules = (size_t)o.rule_args.n;
 	ctx->command = "lint";
 	if (nargs > 0) {
-		strata_lint_input in[CLI_LINT_FILES_MAX];
+		strata_lint_input *in;
 		int i;
 
-		if (nargs > CLI_LINT_FILES_MAX)
-			return cli_usage_error(ctx, "at most %d files at once (lint a project without naming files)",
-				CLI_LINT_FILES_MAX);
-		memset(in, 0, sizeof(in));
+		in = calloc((size_t)nargs + 1, sizeof(*in));
+		if (in == NULL) {
+			rc = CLI_EXIT_INTERNAL;
+			goto done;
+		}
 		for (i = 0; i < nargs; i++)
 			in[i].path = args[i];
 		lo.assume_in_transaction = o.in_transaction;
 		lo.separate = !o.together;
 		rc = lint_run_inputs(ctx, &runs, in, (size_t)nargs, &lo, NULL);
+		free(in);
 	} else {
-		rc = lint_project(ctx, &o, &runs, &lo);
+		rc = lint_project(ctx, &o, &runs, &lo, config);
 	}
-	if (rc == 0 && o.explain)
+	if (rc == 0 && o.write_baseline != NULL)
+		rc = lint_baseline_write(ctx, o.write_baseline, &runs);
+	else if (rc == 0 && o.explain)
 		rc = lint_print_explain(ctx, &o, &runs);
 	else if (rc == 0)
 		rc = lint_print(ctx, &o, &runs);
+done:
+	lint_config_release(&lc);
+	strata_project_config_free(config);
 	lint_runs_release(&runs);
 	return rc;
 }

@@ -6,7 +6,6 @@
 
 #include "cli.h"
 
-#define CLI_LINT_FILES_MAX 4096
 
 enum { LINT_FORMAT_TEXT, LINT_FORMAT_JSON, LINT_FORMAT_SARIF, LINT_FORMAT_GITHUB };
 enum { LINT_FAIL_ERROR, LINT_FAIL_WARNING, LINT_FAIL_NONE };
@@ -25,7 +24,27 @@ typedef struct lint_cli_opts {
 	int explain;
 	int together;
 	const char *since;
+	const char *baseline;
+	const char *write_baseline;
 } lint_cli_opts;
+
+typedef struct lint_runs lint_runs;
+
+/* strata.yaml's lint settings and a baseline, owned for the run (lint_config.c). */
+typedef struct lint_config {
+	strata_lint_setting *settings;
+	char **baseline;
+	size_t nbaseline;
+} lint_config;
+
+/* Sets lo's settings from config's lint: rules (checked: exit 3 on an unknown rule or severity). */
+int lint_config_apply(cli_ctx *ctx, lint_config *lc, const strata_project_config *config,
+	strata_lint_options *lo);
+/* Reads a baseline file into lo (sorted fingerprints). */
+int lint_baseline_load(cli_ctx *ctx, lint_config *lc, const char *path, strata_lint_options *lo);
+/* Writes every finding's fingerprint as a baseline file. */
+int lint_baseline_write(cli_ctx *ctx, const char *path, const lint_runs *runs);
+void lint_config_release(lint_config *lc);
 
 /* The reports of a lint: one per run (a track, or the files given). */
 typedef struct lint_runs {

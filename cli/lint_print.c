@@ -55,7 +55,7 @@ void lint_runs_release(lint_runs *runs)
 }
 
 typedef struct totals {
-	size_t files, statements, errors, warnings, suppressed, findings;
+	size_t files, statements, errors, warnings, suppressed, findings, baselined;
 } totals;
 
 static totals sum(const lint_runs *runs)
@@ -72,6 +72,7 @@ static totals sum(const lint_runs *runs)
 		t.errors += r->errors;
 		t.warnings += r->warnings;
 		t.suppressed += r->suppressed;
+		t.baselined += r->baselined;
 		t.findings += r->nfindings;
 	}
 	return t;
@@ -122,7 +123,9 @@ static void print_text(strata_buf *out, const cli_ctx *ctx, const lint_runs *run
 		strata_buf_printf(out, "%zu error%s, %zu warning%s", t.errors, t.errors == 1 ? "" : "s",
 			t.warnings, t.warnings == 1 ? "" : "s");
 	if (t.suppressed > 0)
-		strata_buf_printf(out, " (%zu ignored by comments)", t.suppressed);
+		strata_buf_printf(out, " (%zu ignored by comments or strata.yaml)", t.suppressed);
+	if (t.baselined > 0)
+		strata_buf_printf(out, " (%zu accepted by the baseline)", t.baselined);
 	strata_buf_putc(out, '\n');
 }
 
@@ -155,6 +158,8 @@ static void print_json(strata_buf *out, const lint_runs *runs)
 	strata_json_int(&w, (int64_t)t.warnings);
 	strata_json_key(&w, "ignored");
 	strata_json_int(&w, (int64_t)t.suppressed);
+	strata_json_key(&w, "baselined");
+	strata_json_int(&w, (int64_t)t.baselined);
 	strata_json_key(&w, "findings");
 	strata_json_array_begin(&w);
 	for (i = 0; i < runs->n; i++)

@@ -54,6 +54,7 @@ typedef struct mig_project {
 /* What the lint guardrail of `migrate up` found and accepted (migrate_lint.c). */
 typedef struct mig_guard {
 	lint_runs runs;
+	lint_config config;
 	strata_accepted_risk *accepted;
 	size_t naccepted;
 } mig_guard;

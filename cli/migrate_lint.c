@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lint_cli.h"
 #include "migrate_cli.h"
@@ -130,6 +131,12 @@ int mig_lint_guard(cli_ctx *ctx, mig_opts *o, const mig_project *p, const strata
 			"recorded in the ledger)");
 	lo.pg_version = strata_conn_server_version(c);
 	lo.assume_in_transaction = 1;
+	/* The project's lint settings and baseline apply here as in strata lint. */
+	rc = lint_config_apply(ctx, &g->config, p->config, &lo);
+	if (rc == 0 && p->config->lint_baseline != NULL && access(p->config->lint_baseline, F_OK) == 0)
+		rc = lint_baseline_load(ctx, &g->config, p->config->lint_baseline, &lo);
+	if (rc != 0)
+		return rc;
 	for (i = 0; i < p->n && rc == 0; i++)
 		rc = lint_source(ctx, g, p->sources[i], plan, &lo, p->config, o->lock_timeout_ms);
 	if (rc != 0)
@@ -185,6 +192,7 @@ int mig_lint_guard(cli_ctx *ctx, mig_opts *o, const mig_project *p, const strata
 void mig_guard_release(mig_guard *g)
 {
 	lint_runs_release(&g->runs);
+	lint_config_release(&g->config);
 	free(g->accepted);
 	memset(g, 0, sizeof(*g));
 }

@@ -109,6 +109,30 @@ typedef struct strata_track_config {
 	int line;                      /* where strata.yaml declares it; 0 for the default track */
 } strata_track_config;
 
+/*
+ * lint: a rule's setting, for the whole project or for some files:
+ *
+ *   lint:
+ *     pg_version: 15
+ *     baseline: lint-baseline.json
+ *     rules:
+ *       prefer-text: off                    # every file
+ *       fk-without-index:                   # some files, with the reason
+ *         severity: off
+ *         paths: [migrations/operational/0004_*.up.sql]
+ *         reason: users are disabled, never deleted
+ *
+ * The rule ids and severities are checked by the linter (strata lint).
+ */
+typedef struct strata_lint_rule_config {
+	char *rule;
+	char *severity;                /* "off", "warning" or "error" */
+	char **paths;                  /* globs relative to the project root; none: every file */
+	size_t npaths;
+	char *reason;                  /* required with paths */
+	int line;                      /* where strata.yaml sets it */
+} strata_lint_rule_config;
+
 typedef struct strata_project_config {
 	char *root;                    /* absolute project folder */
 	char *file;                    /* absolute path of strata.yaml; NULL when absent */
@@ -123,6 +147,10 @@ typedef struct strata_project_config {
 	char *seed_path;               /* absolute; default <root>/seeds */
 	char **tenancy_app_roles;      /* strata tenancy's application roles; none: detected */
 	size_t ntenancy_app_roles;
+	int lint_pg_version;           /* lint: pg_version, as 150000; 0: not set */
+	char *lint_baseline;           /* lint: baseline, absolute; NULL: none */
+	strata_lint_rule_config *lint_rules;
+	size_t nlint_rules;
 } strata_project_config;
 
 /*

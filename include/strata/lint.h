@@ -75,6 +75,14 @@ typedef struct strata_lint_naming {
 /* 0 when pattern (NULL: the default) is a valid naming pattern, else STRATA_EINVAL saying why. */
 STRATA_API int strata_lint_name_pattern_check(const char *pattern, strata_error *err);
 
+/* A rule's severity for the files matching paths (fnmatch globs; none: every file). */
+typedef struct strata_lint_setting {
+	const char *rule;
+	strata_lint_severity severity;
+	const char *const *paths;
+	size_t npaths;
+} strata_lint_setting;
+
 typedef struct strata_lint_options {
 	int pg_version;                   /* target server, e.g. 150000; 0: 150000 */
 	int assume_in_transaction;        /* each file runs in one transaction (strata's runner does
@@ -91,9 +99,16 @@ typedef struct strata_lint_options {
 	int explain;                      /* also fill the report's explained statements (lock model) */
 	int separate;                     /* each input is a run of its own: tables one creates are not
 	                                     new for the next (files applied at different times) */
+	/* The project's settings (strata.yaml lint: rules), the last match wins; rule_ids win over them. */
+	const strata_lint_setting *settings;
+	size_t nsettings;
+	/* Fingerprints of accepted findings (a baseline), sorted with strcmp: not reported. */
+	const char *const *baseline;
+	size_t nbaseline;
 } strata_lint_options;
 
-#define STRATA_LINT_OPTIONS_INIT { 0, 1, NULL, NULL, 0, { NULL, NULL, NULL, NULL }, NULL, 0, 0, 0 }
+#define STRATA_LINT_OPTIONS_INIT { 0, 1, NULL, NULL, 0, { NULL, NULL, NULL, NULL }, NULL, 0, 0, 0, \
+	NULL, 0, NULL, 0 }
 
 /* What a lock blocks while it is held (from PostgreSQL's lock conflict table). */
 #define STRATA_LINT_BLOCKS_READS 0x1          /* SELECT */
@@ -131,6 +146,7 @@ typedef struct strata_lint_report {
 	size_t errors, warnings;
 	size_t files, statements;
 	size_t suppressed;                /* findings an ignore comment removed */
+	size_t baselined;                 /* findings the baseline accepts */
 	strata_lint_statement *explained; /* with options.explain: every statement linted, in order */
 	size_t nexplained;
 	char **paths;                     /* internal: the files' paths */

@@ -15,7 +15,9 @@
 
 static const char FILE_NAME[] = "strata.yaml";
 
-static const char *const top_keys[] = { "ledger", "migrate", "tracks", "seed", "tenancy" };
+static const char *const top_keys[] = { "ledger", "migrate", "tracks", "seed", "tenancy", "lint" };
+static const char *const lint_keys[] = { "pg_version", "baseline", "rules" };
+static const char *const lint_rule_keys[] = { "severity", "paths", "reason" };
 static const char *const ledger_keys[] = { "schema" };
 static const char *const seed_keys[] = { "path" };
 static const char *const tenancy_keys[] = { "app_roles" };
@@ -81,6 +83,19 @@ void strata_project_config_free(strata_project_config *config)
 	for (i = 0; i < config->ntenancy_app_roles; i++)
 		st_free(config->tenancy_app_roles[i]);
 	st_free(config->tenancy_app_roles);
+	st_free(config->lint_baseline);
+	for (i = 0; i < config->nlint_rules; i++) {
+		strata_lint_rule_config *r = &config->lint_rules[i];
+		size_t j;
+
+		st_free(r->rule);
+		st_free(r->severity);
+		for (j = 0; j < r->npaths; j++)
+			st_free(r->paths[j]);
+		st_free(r->paths);
+		st_free(r->reason);
+	}
+	st_free(config->lint_rules);
 	st_free(config);
 }
 
@@ -310,6 +325,100 @@ static int read_tenancy(strata_project_config *c, const st_config_ctx *ctx, cons
 		}
 	}
 	return 0;
+}
+
+/* One rule's setting under lint: rules: a severity, or {severity, paths, reason}. */
+static int read_lint_rule(strata_lint_rule_config *r, const st_config_ctx *ctx, const st_yaml_node *v)
+{
+	const st_yaml_node *k, *item;
+	int rc;
+
+	r->line = v->key->line;
+	if ((r->rule = st_strdup(v->key->text)) == NULL)
+		return oom(ctx);
+	if (v->kind == ST_YAML_SCALAR)
+		return st_config_string(&r->severity, ctx, v);
+	if (v->kind != ST_YAML_MAP)
+		return st_config_fail(ctx, v, "lint rule '%s': give a severity (off, warning, error) or a map "
+			"with severity, paths and reason", v->key->text);
+	for (k = v->child; k != NULL; k = k->next) {
+		if (strcmp(k->key->text, "severity") == 0) {
+			rc = st_config_string(&r->severity, ctx, k);
+		} else if (strcmp(k->key->text, "reason") == 0) {
+			rc = st_config_string(&r->reason, ctx, k);
+		} else if (strcmp(k->key->text, "paths") == 0) {
+			if (k->kind != ST_YAML_SEQ)
+				return st_config_fail(ctx, k, "'paths' must be a list of file patterns");
+			r->paths = st_calloc(k->count + 1, sizeof(char *));
+			if (r->paths == NULL)
+				return oom(ctx);
+			rc = 0;
+			for (item = k->child; item != NULL && rc == 0; item = item->next)
+				if ((rc = st_config_string(&r->paths[r->npaths], ctx, item)) == 0)
+					r->npaths++;
+		} else {
+			return st_config_unknown_key(ctx, k, " in a lint rule", lint_rule_keys,
+				ST_ARRAY_LEN(lint_rule_keys));
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (r->severity == NULL)
+		return st_config_fail(ctx, v, "lint rule '%s' needs a severity (off, warning or error)",
+			v->key->text);
+	if (r->npaths > 0 && (r->reason == NULL || r->reason[0] == '\0'))
+		return st_config_fail(ctx, v, "lint rule '%s': a setting for some paths needs a 'reason'",
+			v->key->text);
+	return 0;
+}
+
+/* lint: strata lint's settings for the project (see strata/config.h). */
+static int read_lint(strata_project_config *c, const st_config_ctx *ctx, const st_yaml_node *map)
+{
+	const st_yaml_node *v, *r;
+	int rc = st_config_expect_map(ctx, map, "'lint'");
+	int major = 0;
+
+	if (rc != 0 || map->kind != ST_YAML_MAP)
+		return rc;
+	for (v = map->child; v != NULL && rc == 0; v = v->next) {
+		if (strcmp(v->key->text, "pg_version") == 0) {
+			rc = st_config_int(&major, ctx, v, 10, 99);
+			c->lint_pg_version = major * 10000;
+		} else if (strcmp(v->key->text, "baseline") == 0) {
+			char *rel = NULL;
+
+			rc = st_config_string(&rel, ctx, v);
+			if (rc == 0) {
+				strata_buf b = STRATA_BUF_INIT;
+
+				if (rel[0] == '/')
+					strata_buf_puts(&b, rel);
+				else
+					strata_buf_printf(&b, "%s/%s", c->root, rel);
+				st_free(c->lint_baseline);
+				c->lint_baseline = strata_buf_detach(&b);
+				if (c->lint_baseline == NULL)
+					rc = oom(ctx);
+			}
+			st_free(rel);
+		} else if (strcmp(v->key->text, "rules") == 0) {
+			if (st_yaml_is_null(v))
+				continue;
+			if (v->kind != ST_YAML_MAP)
+				return st_config_fail(ctx, v, "'rules' must map rule ids to their settings");
+			c->lint_rules = st_calloc(v->count + 1, sizeof(*c->lint_rules));
+			if (c->lint_rules == NULL)
+				return oom(ctx);
+			for (r = v->child; r != NULL && rc == 0; r = r->next) {
+				rc = read_lint_rule(&c->lint_rules[c->nlint_rules], ctx, r);
+				c->nlint_rules++;
+			}
+		} else {
+			rc = st_config_unknown_key(ctx, v, " in 'lint'", lint_keys, ST_ARRAY_LEN(lint_keys));
+		}
+	}
+	return rc;
 }
 
 /* Where a track's path is written: its path value, or its name when the path is implied. */
@@ -580,6 +689,8 @@ static int read_settings(strata_project_config *c, const st_config_ctx *ctx,
 			rc = read_seed(c, &seed_at, ctx, v);
 		else if (strcmp(k, "tenancy") == 0)
 			rc = read_tenancy(c, ctx, v);
+		else if (strcmp(k, "lint") == 0)
+			rc = read_lint(c, ctx, v);
 		else
 			rc = st_config_unknown_key(ctx, v, "", top_keys, ST_ARRAY_LEN(top_keys));
 	}

@@ -6,6 +6,7 @@
  * file, or none), what this transaction already locked, and which tables
  * this run created, so that work on new tables is not flagged.
  */
+#include <fnmatch.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -103,14 +104,39 @@ const char *lint_last_name(const st_tree_node *list)
 
 /* ---- findings ---- */
 
-static strata_lint_severity severity_of(const lint_ctx *c, const lint_rule_def *d)
+/* The rule's severity for this file; *by_setting: decided by the project's settings. */
+static strata_lint_severity severity_of(const lint_ctx *c, const lint_rule_def *d, int *by_setting)
 {
-	size_t i;
+	const strata_lint_options *o = c->opts;
+	strata_lint_severity sev = d->info.severity;
+	size_t i, j;
 
-	for (i = 0; i < c->opts->nrules; i++)
-		if (strcmp(c->opts->rule_ids[i], d->info.id) == 0)
-			return c->opts->rule_severities[i];
-	return d->info.severity;
+	*by_setting = 0;
+	for (i = 0; i < o->nrules; i++)
+		if (strcmp(o->rule_ids[i], d->info.id) == 0)
+			return o->rule_severities[i];
+	for (i = 0; i < o->nsettings; i++) {
+		const strata_lint_setting *st = &o->settings[i];
+
+		if (strcmp(st->rule, d->info.id) != 0)
+			continue;
+		if (st->npaths == 0) {
+			sev = st->severity;
+			*by_setting = 1;
+		}
+		for (j = 0; j < st->npaths; j++)
+			if (fnmatch(st->paths[j], c->file->path, 0) == 0) {
+				sev = st->severity;
+				*by_setting = 1;
+				break;
+			}
+	}
+	return sev;
+}
+
+static int by_fingerprint(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
 }
 
 static strata_lint_finding *new_finding(lint_ctx *c)
@@ -220,13 +246,18 @@ void lint_find(lint_ctx *c, const char *rule, int location, const char *help, co
 	strata_lint_finding *f;
 	strata_buf msg = STRATA_BUF_INIT;
 	size_t start;
+	int by_setting;
 	va_list ap;
 
 	if (c->failed || c->replay || d == NULL)
 		return;
-	sev = severity_of(c, d);
-	if (sev == STRATA_LINT_OFF)
+	sev = severity_of(c, d, &by_setting);
+	if (sev == STRATA_LINT_OFF) {
+		/* Turned off for this file by the project: counted like an ignore comment. */
+		if (by_setting)
+			c->rep->suppressed++;
 		return;
+	}
 	if (c->stmt != NULL && lint_ignored(c->file, rule, c->index)) {
 		c->rep->suppressed++;
 		return;
@@ -252,6 +283,16 @@ void lint_find(lint_ctx *c, const char *rule, int location, const char *help, co
 	f->message = strata_buf_detach(&msg);
 	f->help = help != NULL ? st_strdup(help) : NULL;
 	fingerprint(c, rule, f->fingerprint);
+	if (c->opts->nbaseline > 0 && bsearch(f->fingerprint, c->opts->baseline, c->opts->nbaseline,
+		sizeof(*c->opts->baseline), by_fingerprint) != NULL) {
+		/* Accepted by the baseline: dropped again. */
+		st_free(f->message);
+		st_free(f->help);
+		st_free(f->source);
+		c->rep->nfindings--;
+		c->rep->baselined++;
+		return;
+	}
 	if (f->message == NULL || (help != NULL && f->help == NULL) || f->source == NULL)
 		c->failed = 1;
 	if (sev == STRATA_LINT_ERROR)
@@ -642,6 +683,7 @@ static int join_reports(strata_lint_report *r, strata_lint_report *subs, size_t 
 		r->files += s->files;
 		r->statements += s->statements;
 		r->suppressed += s->suppressed;
+		r->baselined += s->baselined;
 		/* The pieces moved: only the arrays remain to free. */
 		st_free(s->findings);
 		st_free(s->explained);

@@ -226,6 +226,68 @@ static void explain_prints_each_statements_locks(void **state)
 	free(dir);
 }
 
+/* strata.yaml's lint: section (per-path settings with a reason) and baselines. */
+static void project_settings_and_baselines(void **state)
+{
+	const char *const lint[] = { NULL };
+	const char *const json[] = { "--format", "json", NULL };
+	const char *const write[] = { "--write-baseline", "baseline.json", NULL };
+	const char *const with[] = { "--baseline", "baseline.json", NULL };
+	char *dir = th_tempdir("lint-project"), path[600], *platform;
+	strata_error err = STRATA_ERROR_INIT;
+	cli_result r;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/migrations", dir);
+	th_ok(st_mkdir_p(path, 0755, &err), &err);
+	snprintf(path, sizeof(path), "%s/migrations/0001_a.up.sql", dir);
+	th_write_file(path, "CREATE INDEX a_x ON a (x);\n", 0644);
+	snprintf(path, sizeof(path), "%s/migrations/0002_b.up.sql", dir);
+	th_write_file(path, "CREATE INDEX b_x ON b (x);\n", 0644);
+	snprintf(path, sizeof(path), "%s/strata.yaml", dir);
+	th_write_file(path, "tracks:\n  default:\n    path: migrations\n    layout: strata\n"
+		"lint:\n  pg_version: 14\n  rules:\n    require-concurrent-index-create:\n"
+		"      severity: warning\n      paths: [migrations/0001_*]\n      reason: a is empty\n", 0644);
+	/* 0001 is a warning by the project's setting, 0002 still an error. */
+	lint_in(&r, dir, lint, 1);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "0001_a.up.sql:1:21: warning[require-concurrent-index-create]"));
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "0002_b.up.sql:1:21: error[require-concurrent-index-create]"));
+	cli_result_free(&r);
+	/* A baseline accepts what is there today; a new finding is still reported. */
+	lint_in(&r, dir, write, 0);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "wrote 2 fingerprints of 2 findings"));
+	cli_result_free(&r);
+	lint_in(&r, dir, with, 0);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "no findings (2 accepted by the baseline)"));
+	cli_result_free(&r);
+	snprintf(path, sizeof(path), "%s/migrations/0003_c.up.sql", dir);
+	th_write_file(path, "CREATE INDEX c_x ON c (x);\n", 0644);
+	lint_in(&r, dir, with, 1);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "0003_c.up.sql:1:21: error"));
+	assert_null(strstr(strata_buf_cstr(&r.out), "0002_b.up.sql"));
+	cli_result_free(&r);
+	/* Settings are checked: an unknown rule names strata.yaml and its line. */
+	snprintf(path, sizeof(path), "%s/strata.yaml", dir);
+	th_write_file(path, "lint:\n  rules:\n    no-such-rule: off\n", 0644);
+	lint_in(&r, dir, json, 3);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "unknown lint rule 'no-such-rule' (line 3)"));
+	cli_result_free(&r);
+	th_write_file(path, "lint:\n  rules:\n    cascade:\n      severity: off\n      paths: [x]\n", 0644);
+	lint_in(&r, dir, json, 3);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "needs a 'reason'"));
+	cli_result_free(&r);
+	th_rmtree(dir);
+	free(dir);
+
+	/* The reference platform schema lints clean, its kept findings explained in its strata.yaml. */
+	platform = cli_source_path("schema/platform");
+	lint_in(&r, platform, lint, 0);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "13 files, 422 statements: no findings (4 ignored "
+		"by comments or strata.yaml)"));
+	cli_result_free(&r);
+	free(platform);
+}
+
 /* ---- the guardrail of migrate up ---- */
 
 typedef struct guard_fx {
@@ -357,6 +419,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_rule_has_failing_passing_and_ignored_examples),
 		cmocka_unit_test(explain_prints_each_statements_locks),
+		cmocka_unit_test(project_settings_and_baselines),
 		cmocka_unit_test(up_lints_pending_migrations_and_records_accepted_risks),
 	};
 

@@ -356,7 +356,7 @@ static const bad_case project_errors[] = {
 	/* unknown keys at each level, with and without a suggestion */
 	{ "tracs:\n  a: {}\n", "strata.yaml:1:1: unknown key 'tracs'; did you mean 'tracks'?", "" },
 	{ "migrate: {}\nfoo: 1\n", "strata.yaml:2:1: unknown key 'foo'",
-		"known keys: ledger, migrate, tracks, seed, tenancy" },
+		"known keys: ledger, migrate, tracks, seed, tenancy, lint" },
 	{ "ledger:\n  shema: x\n", "strata.yaml:2:3: unknown key 'shema' in 'ledger'; did you mean 'schema'?", "" },
 	{ "migrate:\n  lock_timout: 5s\n",
 		"strata.yaml:2:3: unknown key 'lock_timout' in 'migrate'; did you mean 'lock_timeout'?", "" },
@@ -429,6 +429,16 @@ static const bad_case project_errors[] = {
 		"strata.yaml:4:13: track 'c' has the same path as track 'a' (line 2)", "" },
 	{ "tracks:\n  a:\n    path: migrations/b\n  b: {}\n",
 		"strata.yaml:4:3: track 'b' has the same path as track 'a' (line 2)", "" },
+	/* lint */
+	{ "lint:\n  pg_versoin: 15\n", "strata.yaml:2:3: unknown key 'pg_versoin' in 'lint'; did you mean 'pg_version'?", "" },
+	{ "lint:\n  pg_version: 9\n", "strata.yaml:2:15: 'pg_version' must be a whole number from 10 to 99, not '9'", "" },
+	{ "lint:\n  rules: [a]\n", "strata.yaml:2:10: 'rules' must map rule ids to their settings", "" },
+	{ "lint:\n  rules:\n    cascade:\n      paths: [x]\n      reason: r\n",
+		"strata.yaml:4:7: lint rule 'cascade' needs a severity (off, warning or error)", "" },
+	{ "lint:\n  rules:\n    cascade:\n      severity: error\n      paths: [x]\n",
+		"strata.yaml:4:7: lint rule 'cascade': a setting for some paths needs a 'reason'", "" },
+	{ "lint:\n  rules:\n    cascade:\n      severity: error\n      path: x\n",
+		"strata.yaml:5:7: unknown key 'path' in a lint rule; did you mean 'paths'?", "" },
 	/* seed */
 	{ "seed:\n  pth: data\n", "strata.yaml:2:3: unknown key 'pth' in 'seed'; did you mean 'path'?", "" },
 	{ "seed:\n  folder: data\n", "strata.yaml:2:3: unknown key 'folder' in 'seed'", "known keys: path" },

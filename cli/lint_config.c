@@ -1,0 +1,170 @@
+/*
+ * lint_config.c: strata.yaml's lint section and baseline files, turned into
+ * strata_lint_options for `strata lint` and the guardrail of `migrate up`.
+ *
+ * A baseline file is JSON: {"fingerprints": ["<16 hex>", ...]}, written by
+ * `strata lint --write-baseline FILE`; the JSON report of `strata lint
+ * --format json` is accepted too (its findings' fingerprints).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "lint_cli.h"
+
+static int severity_named(const char *s, strata_lint_severity *out)
+{
+	if (strcmp(s, "off") == 0)
+		*out = STRATA_LINT_OFF;
+	else if (strcmp(s, "warning") == 0)
+		*out = STRATA_LINT_WARNING;
+	else if (strcmp(s, "error") == 0)
+		*out = STRATA_LINT_ERROR;
+	else
+		return -1;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int bad_input(cli_ctx *ctx, const char *fmt, const char *a, const char *b, int line)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	char where[64] = "";
+
+	if (line > 0)
+		snprintf(where, sizeof(where), " (line %d)", line);
+	strata_error_set(&err, STRATA_EINVAL, fmt, a, b, where);
+	return cli_report(ctx, &err);
+}
+
+int lint_config_apply(cli_ctx *ctx, lint_config *lc, const strata_project_config *config,
+	strata_lint_options *lo)
+{
+	size_t i;
+
+	if (config == NULL || config->nlint_rules == 0)
+		return 0;
+	lc->settings = calloc(config->nlint_rules, sizeof(*lc->settings));
+	if (lc->settings == NULL)
+		return CLI_EXIT_INTERNAL;
+	for (i = 0; i < config->nlint_rules; i++) {
+		const strata_lint_rule_config *r = &config->lint_rules[i];
+		const strata_lint_rule *rule = strata_lint_rule_find(r->rule);
+		strata_lint_setting *s = &lc->settings[i];
+
+		if (rule == NULL)
+			return bad_input(ctx, "%s: unknown lint rule '%s'%s (see 'strata lint --rules')",
+				config->file, r->rule, r->line);
+		if (severity_named(r->severity, &s->severity) != 0)
+			return bad_input(ctx, "%s: the severity of lint rule '%s'%s is off, warning or error",
+				config->file, r->rule, r->line);
+		s->rule = rule->id;
+		s->paths = (const char *const *)r->paths;
+		s->npaths = r->npaths;
+	}
+	lo->settings = lc->settings;
+	lo->nsettings = config->nlint_rules;
+	return 0;
+}
+
+int lint_baseline_load(cli_ctx *ctx, lint_config *lc, const char *path, strata_lint_options *lo)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	json_error_t jerr;
+	json_t *doc, *list, *v;
+	size_t i, n = 0;
+
+	doc = json_load_file(path, 0, &jerr);
+	if (doc == NULL) {
+		strata_error_set(&err, STRATA_EINVAL, "baseline %s: line %d: %s", path, jerr.line, jerr.text);
+		return cli_report(ctx, &err);
+	}
+	list = json_object_get(doc, "fingerprints");
+	if (list == NULL)
+		list = json_object_get(doc, "findings");
+	if (!json_is_array(list)) {
+		json_decref(doc);
+		strata_error_set(&err, STRATA_EINVAL, "baseline %s: no \"fingerprints\" list", path);
+		return cli_report(ctx, &err);
+	}
+	lc->baseline = calloc(json_array_size(list) + 1, sizeof(char *));
+	if (lc->baseline == NULL) {
+		json_decref(doc);
+		return CLI_EXIT_INTERNAL;
+	}
+	json_array_foreach(list, i, v) {
+		const char *fp = json_is_string(v) ? json_string_value(v) :
+			json_string_value(json_object_get(v, "fingerprint"));
+
+		if (fp == NULL || strlen(fp) != 16) {
+			json_decref(doc);
+			strata_error_set(&err, STRATA_EINVAL, "baseline %s: item %zu is not a fingerprint", path,
+				i + 1);
+			return cli_report(ctx, &err);
+		}
+		if ((lc->baseline[n] = strdup(fp)) == NULL) {
+			json_decref(doc);
+			return CLI_EXIT_INTERNAL;
+		}
+		n++;
+	}
+	json_decref(doc);
+	qsort(lc->baseline, n, sizeof(char *), cmp_str);
+	lc->nbaseline = n;
+	lo->baseline = (const char *const *)lc->baseline;
+	lo->nbaseline = n;
+	return 0;
+}
+
+int lint_baseline_write(cli_ctx *ctx, const char *path, const lint_runs *runs)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	json_t *doc = json_object(), *list = json_array();
+	char **fps;
+	size_t i, j, n = 0, total = 0;
+	int rc = 0;
+
+	for (i = 0; i < runs->n; i++)
+		total += runs->reports[i]->nfindings;
+	fps = calloc(total + 1, sizeof(char *));
+	if (doc == NULL || list == NULL || fps == NULL) {
+		json_decref(doc);
+		json_decref(list);
+		free(fps);
+		return CLI_EXIT_INTERNAL;
+	}
+	for (i = 0; i < runs->n; i++)
+		for (j = 0; j < runs->reports[i]->nfindings; j++)
+			fps[n++] = runs->reports[i]->findings[j].fingerprint;
+	qsort(fps, n, sizeof(char *), cmp_str);
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(fps[i], fps[i - 1]) != 0)
+			json_array_append_new(list, json_string(fps[i]));
+	json_object_set_new(doc, "fingerprints", list);
+	if (json_dump_file(doc, path, JSON_INDENT(1)) != 0) {
+		strata_error_set(&err, STRATA_EIO, "cannot write the baseline %s", path);
+		rc = cli_report_exit(ctx, &err, CLI_EXIT_INPUT);
+	} else {
+		strata_log(STRATA_LOG_NOTICE, "wrote %zu fingerprint%s of %zu finding%s to %s",
+			json_array_size(list), json_array_size(list) == 1 ? "" : "s", n, n == 1 ? "" : "s", path);
+	}
+	json_decref(doc);
+	free(fps);
+	return rc;
+}
+
+void lint_config_release(lint_config *lc)
+{
+	size_t i;
+
+	free(lc->settings);
+	for (i = 0; i < lc->nbaseline; i++)
+		free(lc->baseline[i]);
+	free(lc->baseline);
+	memset(lc, 0, sizeof(*lc));
+}
