@@ -242,6 +242,12 @@ int cmd_lint(cli_ctx *ctx, int argc, char **argv)
 		{ "write-baseline", 0, CLI_OPT_STRING, &o.write_baseline, "FILE",
 		  "write every finding's fingerprint to FILE (adopting the linter on an old repository) and exit 0",
 		  0, 0, NULL },
+		{ "migration-name-pattern", 0, CLI_OPT_STRING, &o.migration_pattern, "REGEX",
+		  "migration file names (without .up.sql) must match REGEX, e.g. '^[0-9]{12}_[a-z0-9_]+$' "
+		  "(default: strata.yaml lint: naming: migration)", 0, 0, NULL },
+		{ "classification", 0, CLI_OPT_STRING, &o.classification, "FILE",
+		  "new columns need an entry in this data classification (default: strata.yaml lint: "
+		  "classification)", 0, 0, NULL },
 		{ "explain", 0, CLI_OPT_FLAG, &o.explain, NULL,
 		  "print each statement's locks instead of findings: level, what it blocks, rewrite or scan",
 		  0, 0, NULL },
@@ -282,7 +288,8 @@ int cmd_lint(cli_ctx *ctx, int argc, char **argv)
 	lo.pg_version = config->lint_pg_version > 0 ? config->lint_pg_version : 150000;
 	if (o.pg_version != NULL && (rc = parse_pg_version(ctx, o.pg_version, &lo.pg_version)) != 0)
 		goto done;
-	if ((rc = parse_rule_overrides(ctx, &o)) != 0 || (rc = lint_config_apply(ctx, &lc, config, &lo)) != 0)
+	if ((rc = parse_rule_overrides(ctx, &o)) != 0 || (rc = lint_config_apply(ctx, &lc, config, &lo)) != 0 ||
+		(rc = lint_config_project(ctx, &lc, config, o.migration_pattern, o.classification, &lo)) != 0)
 		goto done;
 	if (o.baseline != NULL)
 		rc = lint_baseline_load(ctx, &lc, o.baseline, &lo);

@@ -26,6 +26,8 @@ typedef struct lint_cli_opts {
 	const char *since;
 	const char *baseline;
 	const char *write_baseline;
+	const char *migration_pattern;
+	const char *classification;
 } lint_cli_opts;
 
 typedef struct lint_runs lint_runs;
@@ -35,7 +37,17 @@ typedef struct lint_config {
 	strata_lint_setting *settings;
 	char **baseline;
 	size_t nbaseline;
+	char **classified;
+	size_t nclassified;
 } lint_config;
+
+/*
+ * Naming patterns and the data classification: strata.yaml's lint: naming
+ * and classification, overridden by migration_pattern and classification
+ * (the command line's) when not NULL. Bad patterns or files exit 3.
+ */
+int lint_config_project(cli_ctx *ctx, lint_config *lc, const strata_project_config *config,
+	const char *migration_pattern, const char *classification, strata_lint_options *lo);
 
 /* Sets lo's settings from config's lint: rules (checked: exit 3 on an unknown rule or severity). */
 int lint_config_apply(cli_ctx *ctx, lint_config *lc, const strata_project_config *config,

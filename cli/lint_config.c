@@ -158,10 +158,43 @@ int lint_baseline_write(cli_ctx *ctx, const char *path, const lint_runs *runs)
 	return rc;
 }
 
+int lint_config_project(cli_ctx *ctx, lint_config *lc, const strata_project_config *config,
+	const char *migration_pattern, const char *classification, strata_lint_options *lo)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	const char **slots[5];
+	size_t i;
+
+	slots[0] = &lo->naming.table;
+	slots[1] = &lo->naming.column;
+	slots[2] = &lo->naming.index;
+	slots[3] = &lo->naming.constraint;
+	slots[4] = &lo->naming.migration;
+	for (i = 0; i < 5; i++)
+		if (config != NULL && config->lint_naming[i] != NULL)
+			*slots[i] = config->lint_naming[i];
+	if (migration_pattern != NULL)
+		lo->naming.migration = migration_pattern;
+	for (i = 0; i < 5; i++)
+		if (*slots[i] != NULL && strata_lint_name_pattern_check(*slots[i], &err) != 0)
+			return cli_report(ctx, &err);
+	if (classification == NULL && config != NULL)
+		classification = config->lint_classification;
+	if (classification == NULL)
+		return 0;
+	if (strata_classification_load(&lc->classified, &lc->nclassified, classification, &err) != 0)
+		return err.code == STRATA_EIO ? cli_report_exit(ctx, &err, CLI_EXIT_INPUT) : cli_report(ctx, &err);
+	lo->classification = 1;
+	lo->classified = (const char *const *)lc->classified;
+	lo->nclassified = lc->nclassified;
+	return 0;
+}
+
 void lint_config_release(lint_config *lc)
 {
 	size_t i;
 
+	strata_classification_free(lc->classified, lc->nclassified);
 	free(lc->settings);
 	for (i = 0; i < lc->nbaseline; i++)
 		free(lc->baseline[i]);

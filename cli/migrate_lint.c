@@ -133,6 +133,8 @@ int mig_lint_guard(cli_ctx *ctx, mig_opts *o, const mig_project *p, const strata
 	lo.assume_in_transaction = 1;
 	/* The project's lint settings and baseline apply here as in strata lint. */
 	rc = lint_config_apply(ctx, &g->config, p->config, &lo);
+	if (rc == 0)
+		rc = lint_config_project(ctx, &g->config, p->config, NULL, NULL, &lo);
 	if (rc == 0 && p->config->lint_baseline != NULL && access(p->config->lint_baseline, F_OK) == 0)
 		rc = lint_baseline_load(ctx, &g->config, p->config->lint_baseline, &lo);
 	if (rc != 0)

@@ -148,6 +148,8 @@ typedef struct strata_project_config {
 	char **tenancy_app_roles;      /* strata tenancy's application roles; none: detected */
 	size_t ntenancy_app_roles;
 	int lint_pg_version;           /* lint: pg_version, as 150000; 0: not set */
+	char *lint_classification;     /* lint: classification, absolute; NULL: none */
+	char *lint_naming[5];          /* lint: naming: table, column, index, constraint, migration */
 	char *lint_baseline;           /* lint: baseline, absolute; NULL: none */
 	strata_lint_rule_config *lint_rules;
 	size_t nlint_rules;
@@ -164,6 +166,17 @@ typedef struct strata_project_config {
 STRATA_API int strata_project_config_load(strata_project_config **out, const char *root,
 	strata_error *err);
 STRATA_API void strata_project_config_free(strata_project_config *config);
+
+/*
+ * The columns a data classification file names, "schema.table.column",
+ * sorted (free with strata_classification_free). The file maps tables to
+ * their columns:  tables: {core.users: {email: {class: ...}, ...}, ...}.
+ * A file that does not parse or has no 'tables' map is STRATA_EINVAL naming
+ * the file and line.
+ */
+STRATA_API int strata_classification_load(char ***columns, size_t *n, const char *path,
+	strata_error *err);
+STRATA_API void strata_classification_free(char **columns, size_t n);
 
 /* The track named name, or NULL. */
 STRATA_API const strata_track_config *strata_project_config_track(

@@ -70,6 +70,7 @@ typedef struct strata_lint_finding {
  */
 typedef struct strata_lint_naming {
 	const char *table, *column, *index, *constraint;
+	const char *migration;            /* a migration file's name without .up.sql/.sql; NULL: not checked */
 } strata_lint_naming;
 
 /* 0 when pattern (NULL: the default) is a valid naming pattern, else STRATA_EINVAL saying why. */
@@ -105,10 +106,18 @@ typedef struct strata_lint_options {
 	/* Fingerprints of accepted findings (a baseline), sorted with strcmp: not reported. */
 	const char *const *baseline;
 	size_t nbaseline;
+	/*
+	 * The data classification's columns, "schema.table.column", sorted with
+	 * strcmp; with classification set, a new column without an entry is a
+	 * finding (classification-missing).
+	 */
+	int classification;
+	const char *const *classified;
+	size_t nclassified;
 } strata_lint_options;
 
-#define STRATA_LINT_OPTIONS_INIT { 0, 1, NULL, NULL, 0, { NULL, NULL, NULL, NULL }, NULL, 0, 0, 0, \
-	NULL, 0, NULL, 0 }
+#define STRATA_LINT_OPTIONS_INIT { 0, 1, NULL, NULL, 0, { NULL, NULL, NULL, NULL, NULL }, NULL, 0, \
+	0, 0, NULL, 0, NULL, 0, 0, NULL, 0 }
 
 /* What a lock blocks while it is held (from PostgreSQL's lock conflict table). */
 #define STRATA_LINT_BLOCKS_READS 0x1          /* SELECT */

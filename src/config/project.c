@@ -16,7 +16,8 @@
 static const char FILE_NAME[] = "strata.yaml";
 
 static const char *const top_keys[] = { "ledger", "migrate", "tracks", "seed", "tenancy", "lint" };
-static const char *const lint_keys[] = { "pg_version", "baseline", "rules" };
+static const char *const lint_keys[] = { "pg_version", "baseline", "rules", "classification", "naming" };
+static const char *const lint_naming_keys[] = { "table", "column", "index", "constraint", "migration" };
 static const char *const lint_rule_keys[] = { "severity", "paths", "reason" };
 static const char *const ledger_keys[] = { "schema" };
 static const char *const seed_keys[] = { "path" };
@@ -84,6 +85,9 @@ void strata_project_config_free(strata_project_config *config)
 		st_free(config->tenancy_app_roles[i]);
 	st_free(config->tenancy_app_roles);
 	st_free(config->lint_baseline);
+	st_free(config->lint_classification);
+	for (i = 0; i < ST_ARRAY_LEN(config->lint_naming); i++)
+		st_free(config->lint_naming[i]);
 	for (i = 0; i < config->nlint_rules; i++) {
 		strata_lint_rule_config *r = &config->lint_rules[i];
 		size_t j;
@@ -372,6 +376,26 @@ static int read_lint_rule(strata_lint_rule_config *r, const st_config_ctx *ctx, 
 	return 0;
 }
 
+/* A file named relative to the project root (or absolute), as an absolute path. */
+static int project_file(char **out, const strata_project_config *c, const st_config_ctx *ctx,
+	const st_yaml_node *v)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	char *rel = NULL;
+	int rc = st_config_string(&rel, ctx, v);
+
+	if (rc != 0)
+		return rc;
+	if (rel[0] == '/')
+		strata_buf_puts(&b, rel);
+	else
+		strata_buf_printf(&b, "%s/%s", c->root, rel);
+	st_free(rel);
+	st_free(*out);
+	*out = strata_buf_detach(&b);
+	return *out == NULL ? oom(ctx) : 0;
+}
+
 /* lint: strata lint's settings for the project (see strata/config.h). */
 static int read_lint(strata_project_config *c, const st_config_ctx *ctx, const st_yaml_node *map)
 {
@@ -386,22 +410,25 @@ static int read_lint(strata_project_config *c, const st_config_ctx *ctx, const s
 			rc = st_config_int(&major, ctx, v, 10, 99);
 			c->lint_pg_version = major * 10000;
 		} else if (strcmp(v->key->text, "baseline") == 0) {
-			char *rel = NULL;
+			rc = project_file(&c->lint_baseline, c, ctx, v);
+		} else if (strcmp(v->key->text, "classification") == 0) {
+			rc = project_file(&c->lint_classification, c, ctx, v);
+		} else if (strcmp(v->key->text, "naming") == 0) {
+			const st_yaml_node *k;
+			size_t i;
 
-			rc = st_config_string(&rel, ctx, v);
-			if (rc == 0) {
-				strata_buf b = STRATA_BUF_INIT;
-
-				if (rel[0] == '/')
-					strata_buf_puts(&b, rel);
-				else
-					strata_buf_printf(&b, "%s/%s", c->root, rel);
-				st_free(c->lint_baseline);
-				c->lint_baseline = strata_buf_detach(&b);
-				if (c->lint_baseline == NULL)
-					rc = oom(ctx);
+			rc = st_config_expect_map(ctx, v, "'naming'");
+			for (k = v->kind == ST_YAML_MAP ? v->child : NULL; k != NULL && rc == 0; k = k->next) {
+				for (i = 0; i < ST_ARRAY_LEN(lint_naming_keys); i++)
+					if (strcmp(k->key->text, lint_naming_keys[i]) == 0)
+						break;
+				if (i == ST_ARRAY_LEN(lint_naming_keys))
+					return st_config_unknown_key(ctx, k, " in 'naming'", lint_naming_keys,
+						ST_ARRAY_LEN(lint_naming_keys));
+				st_free(c->lint_naming[i]);
+				c->lint_naming[i] = NULL;
+				rc = st_config_string(&c->lint_naming[i], ctx, k);
 			}
-			st_free(rel);
 		} else if (strcmp(v->key->text, "rules") == 0) {
 			if (st_yaml_is_null(v))
 				continue;

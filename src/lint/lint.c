@@ -422,6 +422,12 @@ static void lint_one(lint_ctx *c, lint_file *f)
 		lint_ignores_report(c);
 		return;
 	}
+	/* Once per file, at its first statement (so that an ignore there applies). */
+	c->index = 0;
+	c->stmt = s->nstmts > 0 ? &s->stmts[0] : NULL;
+	if (!c->replay)
+		lint_migration_file_name(c);
+	c->stmt = NULL;
 	c->in_tx = runner_wraps(c, f);
 	c->lock_timeout = f->lock_timeout || c->opts->runner_lock_timeout;
 	for (i = 0; i < s->nstmts && !c->failed; i++) {

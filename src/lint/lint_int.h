@@ -148,6 +148,8 @@ typedef struct lint_rule_def {
  * rules.c: every family's rules in one table sorted by id, built once.
  * A family is a file rules_<family>.c that defines its array and count.
  */
+extern const lint_rule_def lint_rules_project[];
+extern const size_t lint_rules_project_n;
 extern const lint_rule_def lint_rules_core[];
 extern const size_t lint_rules_core_n;
 extern const lint_rule_def lint_rules_schema[];
@@ -215,6 +217,9 @@ int lint_ops_lock_timeout(const lint_ctx *c);
 /* Updates c->ops with what c's statement created (columns, enum types). */
 void lint_ops_after(lint_ctx *c);
 void lint_ops_release(lint_ops_state *s);
+
+/* rules_project.c: the file's name against the project's pattern, once per file. */
+void lint_migration_file_name(lint_ctx *c);
 
 /* explain.c: the statement's locks into the report (options.explain) */
 void lint_explain(lint_ctx *c);
