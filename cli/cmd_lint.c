@@ -196,6 +196,23 @@ static int lint_project(cli_ctx *ctx, lint_cli_opts *o, lint_runs *runs, strata_
 	return rc;
 }
 
+/* The version of the server -d/--database-url names: the target when nothing else says. */
+static int live_version(cli_ctx *ctx, int *out)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_conninfo *ci = NULL;
+	strata_conn *c = NULL;
+	int rc = cli_resolve_database(&ci, ctx, &err);
+
+	if (rc == 0)
+		rc = strata_conn_open(&c, ci, &err);
+	if (rc == 0)
+		*out = strata_conn_server_version(c);
+	strata_conn_close(c);
+	strata_conninfo_free(ci);
+	return rc != 0 ? cli_report(ctx, &err) : 0;
+}
+
 /* The project's strata.yaml (defaults without one); reports a malformed one. */
 static int load_config(cli_ctx *ctx, strata_project_config **config)
 {
@@ -218,7 +235,8 @@ int cmd_lint(cli_ctx *ctx, int argc, char **argv)
 		  "report format (default text); sarif is SARIF 2.1.0, github prints workflow annotations",
 		  0, 0, format_choices },
 		{ "pg-version", 0, CLI_OPT_STRING, &o.pg_version, "VERSION",
-		  "the PostgreSQL version the migrations run on (default 15)", 0, 0, NULL },
+		  "the PostgreSQL version the migrations run on (default: strata.yaml lint: pg_version, else "
+		  "the server -d names, else 15)", 0, 0, NULL },
 		{ "fail-on", 0, CLI_OPT_CHOICE, &o.fail_on, "error|warning|none",
 		  "findings of this severity or worse exit 1 (default error)", 0, 0, fail_choices },
 		{ "assume-in-transaction", 0, CLI_OPT_FLAG, &o.in_transaction, NULL,
@@ -287,6 +305,9 @@ int cmd_lint(cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	lo.pg_version = config->lint_pg_version > 0 ? config->lint_pg_version : 150000;
 	if (o.pg_version != NULL && (rc = parse_pg_version(ctx, o.pg_version, &lo.pg_version)) != 0)
+		goto done;
+	if (o.pg_version == NULL && config->lint_pg_version == 0 && ctx->database_url != NULL &&
+		(rc = live_version(ctx, &lo.pg_version)) != 0)
 		goto done;
 	if ((rc = parse_rule_overrides(ctx, &o)) != 0 || (rc = lint_config_apply(ctx, &lc, config, &lo)) != 0 ||
 		(rc = lint_config_project(ctx, &lc, config, o.migration_pattern, o.classification, &lo)) != 0)

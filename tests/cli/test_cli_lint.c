@@ -226,6 +226,86 @@ static void explain_prints_each_statements_locks(void **state)
 	free(dir);
 }
 
+/* SARIF 2.1.0 and GitHub annotations of the same findings, and the exit codes. */
+static void formats_and_exit_codes(void **state)
+{
+	const char *const sarif[] = { "--format", "sarif", "fail.sql", NULL };
+	const char *const github[] = { "--format", "github", "fail.sql", NULL };
+	const char *const warn_only[] = { "pass.sql", NULL };
+	const char *const fail_on_warning[] = { "--fail-on", "warning", "ignored.sql", "fail.sql", NULL };
+	const char *const fail_on_none[] = { "--fail-on", "none", "fail.sql", NULL };
+	const char *const off[] = { "--rule", "require-concurrent-index-create=off", "--rule",
+		"require-lock-timeout=off", "fail.sql", NULL };
+	const char *const bad_rule[] = { "--rule", "no-such-rule=off", "fail.sql", NULL };
+	const char *const bad_version[] = { "--pg-version", "9.6", "fail.sql", NULL };
+	const char *const missing[] = { "no-such-file.sql", NULL };
+	char *dir = cli_source_path("tests/data/lint/require-concurrent-index-create");
+	json_error_t jerr;
+	json_t *doc, *run, *res, *loc;
+	cli_result r;
+	size_t i, found = 0;
+
+	(void)state;
+	lint_in(&r, dir, sarif, 1);
+	doc = json_loads(strata_buf_cstr(&r.out), 0, &jerr);
+	if (doc == NULL)
+		fail_msg("SARIF is not JSON: %s", jerr.text);
+	assert_string_equal(json_string_value(json_object_get(doc, "version")), "2.1.0");
+	run = json_array_get(json_object_get(doc, "runs"), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(run, "tool"),
+		"driver"), "name")), "strata lint");
+	assert_true(json_array_size(json_object_get(json_object_get(json_object_get(run, "tool"), "driver"),
+		"rules")) >= 40);
+	res = json_object_get(run, "results");
+	for (i = 0; i < json_array_size(res); i++) {
+		json_t *x = json_array_get(res, i);
+		json_t *rules = json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
+		size_t k = (size_t)json_integer_value(json_object_get(x, "ruleIndex"));
+
+		/* ruleIndex points at the rule named by ruleId. */
+		assert_string_equal(json_string_value(json_object_get(json_array_get(rules, k), "id")),
+			json_string_value(json_object_get(x, "ruleId")));
+		if (strcmp(json_string_value(json_object_get(x, "ruleId")), "require-concurrent-index-create") != 0)
+			continue;
+		found++;
+		assert_string_equal(json_string_value(json_object_get(x, "level")), "error");
+		loc = json_object_get(json_object_get(json_array_get(json_object_get(x, "locations"), 0),
+			"physicalLocation"), "region");
+		assert_int_equal(json_integer_value(json_object_get(loc, "startLine")), 1);
+		assert_int_equal(json_integer_value(json_object_get(loc, "startColumn")), 33);
+		assert_int_equal(strlen(json_string_value(json_object_get(json_object_get(x, "partialFingerprints"),
+			"strataFingerprint/v1"))), 16);
+	}
+	assert_int_equal(found, 1);
+	json_decref(doc);
+	cli_result_free(&r);
+
+	lint_in(&r, dir, github, 1);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "::error file=fail.sql,line=1,col=33,endLine=1,"
+		"title=require-concurrent-index-create::CREATE INDEX on 'orders' takes a SHARE lock"));
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "%0A%0AInstead: CREATE INDEX CONCURRENTLY"));
+	cli_result_free(&r);
+
+	/* Warnings alone exit 0, unless --fail-on warning; --fail-on none never fails. */
+	lint_in(&r, dir, warn_only, 0);
+	cli_result_free(&r);
+	lint_in(&r, dir, fail_on_warning, 1);
+	cli_result_free(&r);
+	lint_in(&r, dir, fail_on_none, 0);
+	cli_result_free(&r);
+	lint_in(&r, dir, off, 0);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "no findings"));
+	cli_result_free(&r);
+	lint_in(&r, dir, bad_rule, 2);
+	cli_result_free(&r);
+	lint_in(&r, dir, bad_version, 2);
+	cli_result_free(&r);
+	lint_in(&r, dir, missing, 3);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "no-such-file.sql"));
+	cli_result_free(&r);
+	free(dir);
+}
+
 /* strata.yaml's lint: section (per-path settings with a reason) and baselines. */
 static void project_settings_and_baselines(void **state)
 {
@@ -419,6 +499,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_rule_has_failing_passing_and_ignored_examples),
 		cmocka_unit_test(explain_prints_each_statements_locks),
+		cmocka_unit_test(formats_and_exit_codes),
 		cmocka_unit_test(project_settings_and_baselines),
 		cmocka_unit_test(up_lints_pending_migrations_and_records_accepted_risks),
 	};
