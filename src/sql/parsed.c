@@ -53,9 +53,9 @@ done:
 
 int st_sql_parse(st_sql_parsed *p, const char *text, size_t len, strata_error *err)
 {
-	PgQueryParseResult r;
+	PgQueryParseResult r, *held;
 	const char *nul;
-	char *t, *json;
+	char *t;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -86,16 +86,19 @@ int st_sql_parse(st_sql_parsed *p, const char *text, size_t len, strata_error *e
 		st_free(t);
 		return strata_sql_script_parse(&p->script, text, len, 0, err);
 	}
-	json = st_strdup(r.parse_tree);
-	pg_query_free_parse_result(r);
+	/* The tree is read in place from libpg_query's own JSON, kept until release. */
+	held = st_malloc(sizeof(*held));
 	p->script = st_calloc(1, sizeof(*p->script));
-	if (json == NULL || p->script == NULL) {
-		st_free(json);
+	if (held == NULL || p->script == NULL) {
+		pg_query_free_parse_result(r);
+		st_free(held);
 		st_free(t);
 		st_sql_parsed_release(p);
 		return oom(err);
 	}
-	rc = st_tree_parse(&p->tree, json, strlen(json), 1, err);
+	*held = r;
+	p->result = held;
+	rc = st_tree_parse(&p->tree, held->parse_tree, strlen(held->parse_tree), 0, err);
 	if (rc == 0)
 		rc = from_tree(p, t, len, err);
 	st_free(t);
@@ -109,6 +112,10 @@ void st_sql_parsed_release(st_sql_parsed *p)
 	strata_sql_script_free(p->script);
 	st_free(p->trees);
 	st_tree_release(&p->tree);
+	if (p->result != NULL) {
+		pg_query_free_parse_result(*(PgQueryParseResult *)p->result);
+		st_free(p->result);
+	}
 	memset(p, 0, sizeof(*p));
 }
 

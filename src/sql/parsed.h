@@ -19,7 +19,8 @@
 typedef struct st_sql_parsed {
 	strata_sql_script *script;        /* statements and positions, or the syntax error */
 	const st_tree_node **trees;       /* per statement: its node, e.g. {"IndexStmt": {...}} */
-	st_tree tree;                     /* owns the JSON the nodes point into */
+	st_tree tree;                     /* the nodes; they point into the parse result's JSON */
+	void *result;                     /* libpg_query's parse result, freed with the tree */
 } st_sql_parsed;
 
 /* Parses text (len bytes). Failures: STRATA_ENOMEM, STRATA_EINVAL (NUL byte, too large). */

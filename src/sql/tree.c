@@ -15,12 +15,14 @@
 
 #include "base/base.h"
 
-#define BLOCK_NODES 4096
+/* Blocks grow from a small first one: most trees are one migration's, a few hundred nodes. */
+#define BLOCK_FIRST 256
+#define BLOCK_MAX 16384
 
 struct st_tree_block {
 	st_tree_block *next;
-	size_t used;
-	st_tree_node nodes[BLOCK_NODES];
+	size_t used, cap;
+	st_tree_node nodes[];
 };
 
 typedef struct frame {
@@ -42,12 +44,15 @@ static st_tree_node *new_node(reader *r, st_tree_type type)
 	st_tree_block *b = r->t->blocks;
 	st_tree_node *n;
 
-	if (b == NULL || b->used == BLOCK_NODES) {
-		b = st_malloc(sizeof(*b));
+	if (b == NULL || b->used == b->cap) {
+		size_t cap = b == NULL ? BLOCK_FIRST : b->cap * 2 > BLOCK_MAX ? BLOCK_MAX : b->cap * 2;
+
+		b = st_malloc(sizeof(*b) + cap * sizeof(b->nodes[0]));
 		if (b == NULL)
 			return NULL;
 		b->next = r->t->blocks;
 		b->used = 0;
+		b->cap = cap;
 		r->t->blocks = b;
 	}
 	n = &b->nodes[b->used++];
