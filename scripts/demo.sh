@@ -2,7 +2,7 @@
 # make demo: what a new user sees first. Starts the project's private
 # PostgreSQL (strata dev up) and checks it (strata doctor), then runs the
 # reference platform schema, schema/platform, on it: its migrations
-# (validate, up, status), its demo data (strata seed: three tenants with
+# (validate, lint, up, status), its demo data (strata seed: three tenants with
 # users, agents, runs and messages) and the tenant isolation checks (strata
 # tenancy check, then probe: every command across two tenants as the
 # application roles). Ends with a summary and next steps.
@@ -53,6 +53,8 @@ echo "$DATABASE_URL"
 
 step "strata -C schema/platform migrate validate"
 "$strata" --project-dir "$platform" migrate validate
+step "strata -C schema/platform lint"
+"$strata" --project-dir "$platform" lint
 step "strata -C schema/platform migrate up"
 "$strata" --project-dir "$platform" migrate up
 step "strata -C schema/platform migrate status"

@@ -304,6 +304,7 @@ static void readme_quickstart_demo_works_twice(void **state)
 			assert_non_null(strstr(o, "4 checks: 4 ok"));
 			/* The platform schema: migrated and seeded the first time, up to date the second. */
 			assert_non_null(strstr(o, "13 migrations in 1 track: valid"));
+			assert_non_null(strstr(o, "13 files, 422 statements: no findings"));
 			assert_non_null(strstr(o, "13 applied, 0 pending"));
 			assert_non_null(strstr(e, i == 0 ? "strata: seeded 4 files" : "strata: 4 seed files up to date"));
 			if (i == 1)
