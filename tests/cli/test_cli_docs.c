@@ -303,9 +303,9 @@ static void readme_quickstart_demo_works_twice(void **state)
 			assert_non_null(strstr(o, "==> strata dev up"));
 			assert_non_null(strstr(o, "4 checks: 4 ok"));
 			/* The platform schema: migrated and seeded the first time, up to date the second. */
-			assert_non_null(strstr(o, "13 migrations in 1 track: valid"));
-			assert_non_null(strstr(o, "13 files, 422 statements: no findings"));
-			assert_non_null(strstr(o, "13 applied, 0 pending"));
+			assert_non_null(strstr(o, "14 migrations in 1 track: valid"));
+			assert_non_null(strstr(o, "14 files, 426 statements: no findings"));
+			assert_non_null(strstr(o, "14 applied, 0 pending"));
 			assert_non_null(strstr(e, i == 0 ? "strata: seeded 4 files" : "strata: 4 seed files up to date"));
 			if (i == 1)
 				assert_non_null(strstr(e, "nothing to do: the database is up to date"));
@@ -339,7 +339,7 @@ static void readme_quickstart_demo_works_twice(void **state)
 		env[n] = strata_buf_cstr(&url);
 		cli_run(&r, project, env, status);
 		assert_int_equal(r.status, 0);
-		assert_non_null(strstr(strata_buf_cstr(&r.out), "13 applied, 0 pending"));
+		assert_non_null(strstr(strata_buf_cstr(&r.out), "14 applied, 0 pending"));
 		cli_result_free(&r);
 		cli_run(&r, project, env, probe);
 		assert_int_equal(r.status, 0);

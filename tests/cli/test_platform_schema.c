@@ -15,7 +15,8 @@
  *      command: as platform_app with tenant A set, tenant B's rows cannot be
  *      seen, changed, deleted or inserted; with no tenant, nothing at all;
  *   4. the pooled-connection rule: a session-level strata.tenant (left over
- *      or forged) is never honoured in a later transaction;
+ *      or forged) is never honoured in a later transaction, and a forged
+ *      value bound to the current one is an error, not a tenant;
  *   5. the run and tool-call state machine, every (from, to) pair; tool
  *      calls idempotent by (tenant_id, run_id, idempotency_key);
  *   6. envelope_hash accepts 64 lowercase hex characters only;
@@ -786,6 +787,18 @@ static void session_tenant_never_leaks_into_a_later_transaction(void **state)
 	if (strcmp(got, "=0") != 0)
 		strata_buf_printf(&bad, "  a bare SET LOCAL strata.tenant was honoured: %s\n", got);
 	th_exec(f->c, "RESET strata.tenant");
+
+	/*
+	 * A value carrying this transaction's binding is taken to be set()'s
+	 * (migration 0014): one forged on purpose around something other than a
+	 * uuid is an error, never a tenant.
+	 */
+	begin_as(f, "platform_app", NULL);
+	th_exec(f->c, "SELECT set_config('strata.tenant', 'not-a-tenant@' || strata_tenant.binding(), true)");
+	outcome(f, "SELECT count(*) FROM core.users", got, sizeof(got));
+	rollback(f);
+	if (strncmp(got, "22P02", 5) != 0)
+		strata_buf_printf(&bad, "  a forged value bound to this transaction gave %s\n", got);
 
 	/* set() in one transaction is gone in the next, explicit or implicit. */
 	begin_as(f, "platform_app", TENANT_A);
