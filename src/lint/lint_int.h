@@ -148,6 +148,8 @@ typedef struct lint_rule_def {
  * rules.c: every family's rules in one table sorted by id, built once.
  * A family is a file rules_<family>.c that defines its array and count.
  */
+extern const lint_rule_def lint_rules_more[];
+extern const size_t lint_rules_more_n;
 extern const lint_rule_def lint_rules_project[];
 extern const size_t lint_rules_project_n;
 extern const lint_rule_def lint_rules_core[];

@@ -18,6 +18,7 @@ typedef struct family {
 static const family families[] = {
 	{ lint_rules_core, &lint_rules_core_n },
 	{ lint_rules_project, &lint_rules_project_n },
+	{ lint_rules_more, &lint_rules_more_n },
 	{ lint_rules_schema, &lint_rules_schema_n },
 	{ lint_rules_ops, &lint_rules_ops_n },
 	{ lint_rules_style, &lint_rules_style_n },
