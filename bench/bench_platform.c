@@ -17,10 +17,14 @@
  *             BEGIN; <the same query with tenant_id = $1 added>; COMMIT
  *
  * Both modes send the same statements the same way (text parameters, one
- * round trip per statement: libstrata has no prepared statements, so every
- * query is planned), take their parameters from the same random sample of
- * the data, and alternate which goes first, so that neither profits from the
- * pages the other just read.
+ * round trip per statement), take their parameters from the same random
+ * sample of the data, and alternate which goes first, so that neither
+ * profits from the pages the other just read. By default every statement is
+ * sent unprepared, so every execution is planned; with --prepared each query
+ * (and strata_tenant.set) is prepared once per session, in each mode's role,
+ * and executed with strata_conn_query_prepared, as applications with
+ * prepared statements do. PostgreSQL then chooses between custom and generic
+ * plans itself (plan_cache_mode is left alone); the report says which.
  * One untimed pass over every sample warms the caches and checks that both
  * modes return the same rows. It reports the query alone and the whole
  * transaction, p50, p95 and mean, as Markdown tables on stdout; progress goes
@@ -50,6 +54,7 @@ typedef struct bench_opts {
 	int chunk;         /* tenants per chunk */
 	int explain;       /* print the plans */
 	int keep;          /* leave the cluster running */
+	int prepared;      /* prepare each statement once, execute it prepared */
 	const char *database_url;   /* measure this loaded database instead */
 } bench_opts;
 
@@ -70,6 +75,8 @@ static void usage(FILE *to)
 		"Measurement:\n"
 		"  --iterations N       timed executions per query and mode (2000)\n"
 		"  --explain            print each query's plan in both modes\n"
+		"  --prepared           prepare each statement once per session and execute it\n"
+		"                       prepared (default: unprepared, planned every time)\n"
 		"Load:\n"
 		"  --jobs N             sessions loading at once (2)\n"
 		"  --chunk N            tenants per chunk of the big steps (50)\n"
@@ -89,7 +96,7 @@ static void die(const char *what, const strata_error *err)
 static int parse_opts(bench_opts *o, int argc, char **argv)
 {
 	enum { O_TENANTS = 256, O_USERS, O_AGENTS, O_TOOLS, O_CONVERSATIONS, O_MESSAGES, O_RUNS,
-		O_CALLS, O_ITERATIONS, O_JOBS, O_CHUNK, O_EXPLAIN, O_KEEP, O_URL, O_HELP };
+		O_CALLS, O_ITERATIONS, O_JOBS, O_CHUNK, O_EXPLAIN, O_KEEP, O_URL, O_PREPARED, O_HELP };
 	static const struct option longopts[] = {
 		{ "tenants", required_argument, NULL, O_TENANTS },
 		{ "users", required_argument, NULL, O_USERS },
@@ -105,6 +112,7 @@ static int parse_opts(bench_opts *o, int argc, char **argv)
 		{ "explain", no_argument, NULL, O_EXPLAIN },
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "database-url", required_argument, NULL, O_URL },
+		{ "prepared", no_argument, NULL, O_PREPARED },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -128,6 +136,7 @@ static int parse_opts(bench_opts *o, int argc, char **argv)
 		case O_EXPLAIN: o->explain = 1; break;
 		case O_KEEP: o->keep = 1; break;
 		case O_URL: o->database_url = optarg; break;
+		case O_PREPARED: o->prepared = 1; break;
 		case O_HELP: usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -502,6 +511,58 @@ static void use_role(strata_conn *c, int mode)
 	exec_or_die(c, mode == MODE_RLS ? "SET ROLE platform_app" : "SET ROLE platform_backup");
 }
 
+/* strata_tenant.set($1), prepared in the RLS role when --prepared. */
+#define TENANT_SET_SQL "SELECT strata_tenant.set($1)"
+#define TENANT_SET_NAME "tenant_set"
+
+/* The prepared statement of query q in mode: "q<index>_rls" or "q<index>_explicit". */
+static void statement_name(char *out, size_t outsz, const query_def *q, int mode)
+{
+	st_snprintf(out, outsz, "q%d_%s", (int)(q - queries), mode == MODE_RLS ? "rls" : "explicit");
+}
+
+/*
+ * Prepares every query in both modes (and strata_tenant.set) on the
+ * measuring session, each in the role it will run as: the RLS form as
+ * platform_app, the explicit form as platform_backup. Prepared statements
+ * belong to the session, not the role; preparing in the role avoids a
+ * re-analysis on the first execution (a cached plan that depends on row
+ * security is redone when the role differs from the one it was made for).
+ */
+static void prepare_all(strata_conn *c)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	char name[32];
+	int i, m;
+
+	for (m = 0; m < NMODES; m++) {
+		use_role(c, m);
+		if (m == MODE_RLS && strata_conn_prepare(c, TENANT_SET_NAME, TENANT_SET_SQL, 1, &err) != 0)
+			die("prepare", &err);
+		for (i = 0; i < NQUERIES; i++) {
+			const query_def *q = &queries[i];
+
+			statement_name(name, sizeof(name), q, m);
+			if (strata_conn_prepare(c, name, m == MODE_RLS ? q->rls_sql : q->explicit_sql,
+				q->nparams + (m == MODE_EXPLICIT), &err) != 0)
+				die("prepare", &err);
+		}
+	}
+	exec_or_die(c, "RESET ROLE");
+}
+
+/*
+ * Runs one statement of a timed transaction: sql unprepared, or the
+ * statement prepared as name.
+ */
+static int run_statement(strata_result **out, strata_conn *c, int prepared, const char *name,
+	const char *sql, int nparams, const char *const *params, strata_error *err)
+{
+	if (prepared)
+		return strata_conn_query_prepared(out, c, name, nparams, params, err);
+	return strata_conn_query(out, c, sql, nparams, params, err);
+}
+
 typedef struct query_times {
 	double *tx[NMODES];     /* whole transaction, ms */
 	double *q[NMODES];      /* the query alone, ms */
@@ -523,23 +584,31 @@ static void sample_params(const char *out[MAX_PARAMS], const strata_result *samp
  * *out (may be NULL) the query's rows.
  */
 static void run_once(double *tx_ms, double *q_ms, strata_result **out, strata_conn *c, int mode,
-	const query_def *q, const char *const *params)
+	const query_def *q, const char *const *params, int prepared)
 {
 	strata_error err = STRATA_ERROR_INIT;
-	strata_result *res = NULL;
+	strata_result *res = NULL, *set = NULL;
+	char name[32];
 	int64_t t0, q0, q1;
 
+	statement_name(name, sizeof(name), q, mode);
 	use_role(c, mode);
 	t0 = st_now_ns();
 	if (strata_tx_begin(c, NULL, &err) != 0)
 		die("begin", &err);
-	if (mode == MODE_RLS && strata_conn_execp(c, "SELECT strata_tenant.set($1)", 1, params, &err) != 0)
+	if (mode == MODE_RLS && prepared) {
+		if (strata_conn_query_prepared(&set, c, TENANT_SET_NAME, 1, params, &err) != 0)
+			die("strata_tenant.set", &err);
+		strata_result_free(set);
+	} else if (mode == MODE_RLS && strata_conn_execp(c, TENANT_SET_SQL, 1, params, &err) != 0) {
 		die("strata_tenant.set", &err);
+	}
 	q0 = st_now_ns();
 	if (mode == MODE_RLS) {
-		if (strata_conn_query(&res, c, q->rls_sql, q->nparams, params + 1, &err) != 0)
+		if (run_statement(&res, c, prepared, name, q->rls_sql, q->nparams, params + 1, &err) != 0)
 			die(q->name, &err);
-	} else if (strata_conn_query(&res, c, q->explicit_sql, q->nparams + 1, params, &err) != 0) {
+	} else if (run_statement(&res, c, prepared, name, q->explicit_sql, q->nparams + 1, params,
+		&err) != 0) {
 		die(q->name, &err);
 	}
 	q1 = st_now_ns();
@@ -572,7 +641,7 @@ static int same_rows(const strata_result *a, const strata_result *b)
 }
 
 static void measure(query_times *t, strata_conn *c, const query_def *q,
-	const strata_result *sample, int iterations)
+	const strata_result *sample, int iterations, int prepared)
 {
 	const char *params[MAX_PARAMS];
 	int nsample = strata_result_nrows(sample), i, m;
@@ -585,7 +654,7 @@ static void measure(query_times *t, strata_conn *c, const query_def *q,
 
 		sample_params(params, sample, i, q->nparams);
 		for (m = 0; m < NMODES; m++)
-			run_once(NULL, NULL, &r[m], c, m, q, params);
+			run_once(NULL, NULL, &r[m], c, m, q, params, prepared);
 		if (!same_rows(r[MODE_RLS], r[MODE_EXPLICIT])) {
 			fprintf(stderr, "bench-platform: %s: RLS returned %d rows, explicit %d, for tenant %s\n",
 				q->name, strata_result_nrows(r[MODE_RLS]), strata_result_nrows(r[MODE_EXPLICIT]),
@@ -610,7 +679,7 @@ static void measure(query_times *t, strata_conn *c, const query_def *q,
 			int mode = (i % 2 == 0) ? m : NMODES - 1 - m;
 
 			run_once(&t->tx[mode][i], &t->q[mode][i], mode == MODE_RLS ? &res : NULL, c, mode,
-				q, params);
+				q, params, prepared);
 		}
 		t->rows += strata_result_nrows(res);
 		if (strata_result_nrows(res) == 1) {
@@ -622,8 +691,34 @@ static void measure(query_times *t, strata_conn *c, const query_def *q,
 	}
 }
 
-/* Prints one query's plan in both modes (EXPLAIN ANALYZE, first sample). */
-static void explain(strata_conn *c, const query_def *q, const strata_result *sample)
+/*
+ * "EXECUTE name('a', NULL, ...)": the prepared statement with params as
+ * literals, for EXPLAIN (which takes no parameters of its own here).
+ */
+static void execute_sql(strata_buf *out, strata_conn *c, const char *name, int nparams,
+	const char *const *params)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	int k;
+
+	strata_buf_printf(out, "EXECUTE %s(", name);
+	for (k = 0; k < nparams; k++) {
+		if (k > 0)
+			strata_buf_puts(out, ", ");
+		if (params[k] == NULL)
+			strata_buf_puts(out, "NULL");
+		else if (strata_conn_quote_literal(out, c, params[k], &err) != 0)
+			die("explain", &err);
+	}
+	strata_buf_puts(out, ")");
+}
+
+/*
+ * Prints one query's plan in both modes (EXPLAIN ANALYZE, first sample);
+ * with prepared, the plan of the prepared statement as it runs now (generic
+ * or custom, whichever PostgreSQL chose).
+ */
+static void explain(strata_conn *c, const query_def *q, const strata_result *sample, int prepared)
 {
 	strata_error err = STRATA_ERROR_INIT;
 	const char *params[MAX_PARAMS];
@@ -633,18 +728,27 @@ static void explain(strata_conn *c, const query_def *q, const strata_result *sam
 	for (m = NMODES - 1; m >= 0; m--) {
 		strata_buf sql = STRATA_BUF_INIT;
 		strata_result *res = NULL;
+		const char *const *qparams = m == MODE_RLS ? params + 1 : params;
+		int nqparams = q->nparams + (m == MODE_EXPLICIT);
+		char name[32];
 
-		strata_buf_printf(&sql, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) %s",
-			m == MODE_RLS ? q->rls_sql : q->explicit_sql);
+		strata_buf_puts(&sql, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ");
+		if (prepared) {
+			statement_name(name, sizeof(name), q, m);
+			execute_sql(&sql, c, name, nqparams, qparams);
+			nqparams = 0;
+		} else {
+			strata_buf_puts(&sql, m == MODE_RLS ? q->rls_sql : q->explicit_sql);
+		}
 		use_role(c, m);
 		if (strata_tx_begin(c, NULL, &err) != 0 ||
-			(m == MODE_RLS && strata_conn_execp(c, "SELECT strata_tenant.set($1)", 1, params, &err)) ||
-			strata_conn_query(&res, c, strata_buf_cstr(&sql), q->nparams + (m == MODE_EXPLICIT),
-				m == MODE_RLS ? params + 1 : params, &err) != 0 ||
+			(m == MODE_RLS && strata_conn_execp(c, TENANT_SET_SQL, 1, params, &err)) ||
+			strata_conn_query(&res, c, strata_buf_cstr(&sql), nqparams, nqparams ? qparams : NULL,
+				&err) != 0 ||
 			strata_tx_commit(c, &err) != 0)
 			die("explain", &err);
-		printf("\n%s, %s (as %s):\n\n```\n", q->name, m == MODE_RLS ? "RLS" : "explicit tenant_id",
-			mode_role[m]);
+		printf("\n%s, %s (as %s%s):\n\n```\n", q->name, m == MODE_RLS ? "RLS" : "explicit tenant_id",
+			mode_role[m], prepared ? ", prepared" : "");
 		for (i = 0; i < strata_result_nrows(res); i++)
 			printf("%s\n", strata_result_value(res, i, 0));
 		printf("```\n");
@@ -682,6 +786,30 @@ static void print_latency(const query_times *times, int iterations, int whole_tx
 		print_overhead(s[MODE_RLS].p95, s[MODE_EXPLICIT].p95);
 		printf(" | %.3f | %.3f |\n", s[MODE_EXPLICIT].mean, s[MODE_RLS].mean);
 	}
+}
+
+/*
+ * With --prepared: how often PostgreSQL used a generic plan and how often it
+ * planned for the parameters (pg_prepared_statements, PostgreSQL 14 and
+ * later), warm-up included.
+ */
+static void print_plan_choices(strata_conn *c)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_result *r = NULL;
+	char mode[64];
+	int i;
+
+	query_text(mode, sizeof(mode), c, "SELECT current_setting('plan_cache_mode')");
+	if (strata_conn_query(&r, c, "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements "
+		"ORDER BY name", 0, NULL, &err) != 0)
+		die("pg_prepared_statements", &err);
+	printf("\n#### Plans of the prepared statements (plan_cache_mode = %s; warm-up included)\n\n"
+		"| statement | generic plans | custom plans |\n|---|---|---|\n", mode);
+	for (i = 0; i < strata_result_nrows(r); i++)
+		printf("| %s | %s | %s |\n", strata_result_value(r, i, 0), strata_result_value(r, i, 1),
+			strata_result_value(r, i, 2));
+	strata_result_free(r);
 }
 
 static void print_sizes(strata_conn *c)
@@ -853,7 +981,7 @@ static strata_conn *measuring_session(const char *db_url)
 
 int main(int argc, char **argv)
 {
-	bench_opts o = { 1000, 100, 10, 12, 100, 100, 2, 5, 2000, 2, 50, 0, 0, NULL };
+	bench_opts o = { 1000, 100, 10, 12, 100, 100, 2, 5, 2000, 2, 50, 0, 0, 0, NULL };
 	strata_error err = STRATA_ERROR_INIT;
 	strata_conn *c, *mc;
 	query_times times[NQUERIES];
@@ -888,6 +1016,9 @@ int main(int argc, char **argv)
 	c = connect_url(db_url);
 	query_text(version, sizeof(version), c, "SELECT current_setting('server_version')");
 	printf("platform_rls: the core queries through row-level security, PostgreSQL %s.\n", version);
+	printf("Statements: %s.\n", o.prepared ?
+		"prepared once per session (strata_tenant.set too), executed prepared" :
+		"unprepared, every execution planned");
 	if (!o.database_url) {
 		printf("\nSizes: %d tenants; per tenant %d users, %d agents, %d tools, %d conversations;\n"
 			"%d messages per conversation on average (%d to %d), %d runs per conversation,\n"
@@ -902,6 +1033,8 @@ int main(int argc, char **argv)
 
 	loadavg(load_before, sizeof(load_before));
 	mc = measuring_session(db_url);
+	if (o.prepared)
+		prepare_all(mc);
 	for (i = 0; i < NQUERIES; i++) {
 		strata_result *sample = NULL;
 		char n[32];
@@ -912,14 +1045,16 @@ int main(int argc, char **argv)
 		if (strata_conn_query(&sample, c, queries[i].sample_sql, 1, p, &err) != 0)
 			die(queries[i].name, &err);
 		fprintf(stderr, "bench-platform: measuring: %s\n", queries[i].name);
-		measure(&times[i], mc, &queries[i], sample, o.iterations);
+		measure(&times[i], mc, &queries[i], sample, o.iterations, o.prepared);
 		if (o.explain)
-			explain(mc, &queries[i], sample);
+			explain(mc, &queries[i], sample, o.prepared);
 		strata_result_free(sample);
 	}
 	loadavg(load_after, sizeof(load_after));
 	print_latency(times, o.iterations, 0);
 	print_latency(times, o.iterations, 1);
+	if (o.prepared)
+		print_plan_choices(mc);
 	printf("\nrole-binding check: %lld of %d answered yes. Load average (/proc/loadavg) before measuring: %s; "
 		"after: %s. Whole run: %.0f s.\n", times[NQUERIES - 1].true_rows, o.iterations, load_before,
 		load_after, st_ns_to_ms(st_now_ns() - t_start) / 1000);

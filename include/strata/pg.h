@@ -141,6 +141,33 @@ STRATA_API int strata_conn_execp(strata_conn *c, const char *sql, int nparams,
 STRATA_API int strata_conn_query_value(char **out, strata_conn *c, const char *sql,
 	int nparams, const char *const *params, strata_error *err);
 
+/*
+ * Prepared statements (per session: a statement prepared on c exists only on
+ * c, whatever role c switches to, until c closes or DEALLOCATE name).
+ *
+ * strata_conn_prepare parses and analyses one statement once, under name
+ * ("" is the unnamed statement, which the next unnamed prepare replaces). It
+ * takes nparams text parameters ($1..$nparams), each of whose types the
+ * server infers from its use, as for strata_conn_query; a statement that uses
+ * fewer parameters fails (42P18). Preparing a name that exists is 42P05:
+ * DEALLOCATE it first. Errors are reported as by strata_conn_query, the
+ * message prefixed with "cannot prepare '<name>'".
+ *
+ * strata_conn_query_prepared executes it with nparams text parameters (NULL
+ * entries are SQL NULL) and returns its rows as strata_conn_query does, with
+ * the same error codes. Wrong parameters are server errors: a value the
+ * inferred type refuses (for example 22P02), a count that differs from the
+ * prepared one (08P01, STRATA_EDB: the session goes on), an unknown name
+ * (26000).
+ *
+ * PostgreSQL plans each of the first five executions for their parameters,
+ * then may switch to a generic plan that it reuses (plan_cache_mode).
+ */
+STRATA_API int strata_conn_prepare(strata_conn *c, const char *name, const char *sql, int nparams,
+	strata_error *err);
+STRATA_API int strata_conn_query_prepared(strata_result **out, strata_conn *c, const char *name,
+	int nparams, const char *const *params, strata_error *err);
+
 STRATA_API int strata_result_nrows(const strata_result *r);
 STRATA_API int strata_result_ncols(const strata_result *r);
 STRATA_API const char *strata_result_colname(const strata_result *r, int col);

@@ -1,6 +1,8 @@
 /*
  * query.c: running SQL and reading results as text, with server errors
- * mapped onto strata codes (see strata_conn_query in strata/pg.h).
+ * mapped onto strata codes (see strata_conn_query in strata/pg.h), and
+ * prepared statements (strata_conn_prepare, strata_conn_query_prepared),
+ * which report errors the same way.
  */
 #include <string.h>
 
@@ -14,6 +16,13 @@ static int code_for_sqlstate(const char *sqlstate)
 		return STRATA_ELOCKED;
 	if (strcmp(sqlstate, "57014") == 0)
 		return STRATA_ETIMEOUT;
+	/*
+	 * protocol_violation is how the server refuses a Bind with the wrong
+	 * number of parameters for a prepared statement; the session goes on (a
+	 * broken connection is caught before this is consulted).
+	 */
+	if (strcmp(sqlstate, "08P01") == 0)
+		return STRATA_EDB;
 	if (strncmp(sqlstate, "08", 2) == 0)
 		return STRATA_ECONNECT;
 	return STRATA_EDB;
@@ -85,16 +94,12 @@ int strata_conn_exec(strata_conn *c, const char *sql, strata_error *err)
 	return rc;
 }
 
-int strata_conn_query(strata_result **out, strata_conn *c, const char *sql, int nparams,
-	const char *const *params, strata_error *err)
+/* Checks res and hands it to *out as a strata_result; res is consumed either way. */
+static int wrap_result(strata_result **out, strata_conn *c, PGresult *res, strata_error *err)
 {
 	strata_result *r;
-	PGresult *res;
-	int rc;
+	int rc = check_result(err, c, res);
 
-	*out = NULL;
-	res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
-	rc = check_result(err, c, res);
 	if (rc != 0) {
 		PQclear(res);
 		return rc;
@@ -107,6 +112,56 @@ int strata_conn_query(strata_result **out, strata_conn *c, const char *sql, int 
 	r->res = res;
 	*out = r;
 	return 0;
+}
+
+int strata_conn_query(strata_result **out, strata_conn *c, const char *sql, int nparams,
+	const char *const *params, strata_error *err)
+{
+	*out = NULL;
+	return wrap_result(out, c, PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0), err);
+}
+
+/* The most parameters a statement can take: the protocol counts them in 16 bits. */
+#define MAX_PREPARED_PARAMS 65535
+
+int strata_conn_prepare(strata_conn *c, const char *name, const char *sql, int nparams,
+	strata_error *err)
+{
+	Oid *types = NULL;
+	PGresult *res;
+	int rc;
+
+	if (name == NULL || sql == NULL)
+		return strata_error_set(err, STRATA_EINVAL, "a prepared statement needs a name and SQL");
+	if (nparams < 0 || nparams > MAX_PREPARED_PARAMS)
+		return strata_error_set(err, STRATA_EINVAL,
+			"cannot prepare '%s' with %d parameters: 0 to %d", name, nparams, MAX_PREPARED_PARAMS);
+	/*
+	 * Type 0 for each parameter asks the server to infer it, as an untyped
+	 * literal would be; sending the count makes a statement that takes fewer
+	 * parameters fail here (42P18) rather than at each execution.
+	 */
+	if (nparams > 0) {
+		types = st_calloc((size_t)nparams, sizeof(*types));
+		if (types == NULL)
+			return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	res = PQprepare(c->pg, name, sql, nparams, types);
+	rc = check_result(err, c, res);
+	if (rc != 0)
+		strata_error_prefix(err, "cannot prepare '%s'", name);
+	PQclear(res);
+	st_free(types);
+	return rc;
+}
+
+int strata_conn_query_prepared(strata_result **out, strata_conn *c, const char *name, int nparams,
+	const char *const *params, strata_error *err)
+{
+	*out = NULL;
+	if (name == NULL || nparams < 0 || (nparams > 0 && params == NULL))
+		return strata_error_set(err, STRATA_EINVAL, "invalid arguments for a prepared statement");
+	return wrap_result(out, c, PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0), err);
 }
 
 int strata_conn_execp(strata_conn *c, const char *sql, int nparams, const char *const *params,
