@@ -98,6 +98,7 @@ typedef struct cli_command {
 int cmd_dev(cli_ctx *ctx, int argc, char **argv);
 int cmd_doctor(cli_ctx *ctx, int argc, char **argv);
 int cmd_lint(cli_ctx *ctx, int argc, char **argv);
+int cmd_schema(cli_ctx *ctx, int argc, char **argv);
 int cmd_seed(cli_ctx *ctx, int argc, char **argv);
 int cmd_tenancy(cli_ctx *ctx, int argc, char **argv);
 int cmd_version(cli_ctx *ctx, int argc, char **argv);

@@ -22,5 +22,6 @@
 #include "seed.h"
 #include "tenancy.h"
 #include "lint.h"
+#include "catalog.h"
 
 #endif

@@ -1,0 +1,126 @@
+/*
+ * cmd_schema.c: `strata schema`, the database's schema as data.
+ *
+ *   snapshot   the live database's schema as deterministic JSON, and its
+ *              fingerprint (see strata/catalog.h)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct schema_opts {
+	const char *output;
+	cli_list schemas;
+	int fingerprint_only;
+} schema_opts;
+
+static void print_help(cli_ctx *ctx, const cli_option *opts)
+{
+	printf("Usage: strata schema snapshot [--output FILE] [--schema S]... [--fingerprint]\n\n"
+		"The live database's schema as one deterministic JSON document: schemas, tables\n"
+		"(partitions too), columns, constraints, indexes, views, sequences, functions,\n"
+		"triggers, types, extensions, row-level security and policies, grants, comments and\n"
+		"owners; the same schema gives the same bytes on any database. Its fingerprint is\n"
+		"the SHA-256 of the document.\n\n"
+		"Commands:\n"
+		"  snapshot  write the snapshot (stdout, or --output FILE) and print its fingerprint\n\n");
+	cli_print_options(stdout, "Options", opts);
+	printf("\n");
+	cli_print_options(stdout, "Global options", cli_global_options(ctx));
+}
+
+/* Writes data to path through path.tmp and a rename, so a reader never sees half a file. */
+static int write_file(const char *path, const strata_buf *data, strata_error *err)
+{
+	char tmp[4096];
+	FILE *f;
+	int ok;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return strata_error_set(err, STRATA_EINVAL, "path too long: %s", path);
+	f = fopen(tmp, "wb");
+	if (f == NULL)
+		return strata_error_set(err, STRATA_EIO, "cannot write %s", tmp);
+	ok = fwrite(data->ptr, 1, data->len, f) == data->len;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		remove(tmp);
+		return strata_error_set(err, STRATA_EIO, "cannot write %s", path);
+	}
+	return 0;
+}
+
+static int run_snapshot(cli_ctx *ctx, schema_opts *o)
+{
+	strata_snapshot_options so = STRATA_SNAPSHOT_OPTIONS_INIT;
+	strata_error err = STRATA_ERROR_INIT;
+	strata_conninfo *ci = NULL;
+	strata_conn *c = NULL;
+	strata_buf doc = STRATA_BUF_INIT;
+	char fp[65];
+	int rc;
+
+	so.schemas = o->schemas.items;
+	so.nschemas = (size_t)o->schemas.n;
+	rc = cli_resolve_database(&ci, ctx, &err);
+	if (rc == 0)
+		rc = strata_conn_open(&c, ci, &err);
+	if (rc == 0)
+		rc = strata_catalog_snapshot(&doc, fp, c, &so, &err);
+	if (rc != 0) {
+		rc = cli_report(ctx, &err);
+		goto done;
+	}
+	if (o->fingerprint_only) {
+		printf("sha256:%s\n", fp);
+	} else if (o->output != NULL) {
+		if (write_file(o->output, &doc, &err) != 0) {
+			rc = cli_report_exit(ctx, &err, CLI_EXIT_INPUT);
+			goto done;
+		}
+		strata_log(STRATA_LOG_NOTICE, "wrote %s (%zu bytes), fingerprint sha256:%s", o->output, doc.len, fp);
+	} else {
+		cli_write_stdout(&doc);
+		strata_log(STRATA_LOG_NOTICE, "fingerprint sha256:%s", fp);
+	}
+done:
+	strata_buf_release(&doc);
+	strata_conn_close(c);
+	strata_conninfo_free(ci);
+	return rc;
+}
+
+int cmd_schema(cli_ctx *ctx, int argc, char **argv)
+{
+	schema_opts o;
+	const cli_option opts[] = {
+		{ "output", 'o', CLI_OPT_STRING, &o.output, "FILE",
+		  "write the snapshot to FILE (atomically) instead of stdout", 0, 0, NULL },
+		{ "schema", 0, CLI_OPT_LIST, &o.schemas, "S",
+		  "only schema S (repeatable; default every schema but the system ones and the ledger's)",
+		  0, 0, NULL },
+		{ "fingerprint", 0, CLI_OPT_FLAG, &o.fingerprint_only, NULL,
+		  "print only the fingerprint (sha256:...)", 0, 0, NULL },
+		CLI_OPTIONS_END
+	};
+	char **args;
+	int nargs, rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = cli_parse(ctx, opts, argc, argv, &args, &nargs, "schema");
+	if (rc != 0)
+		return rc;
+	if (ctx->help) {
+		print_help(ctx, opts);
+		return CLI_EXIT_OK;
+	}
+	if (nargs == 0)
+		return cli_usage_error(ctx, "'strata schema' needs a command: snapshot (see 'strata schema --help')");
+	if (strcmp(args[0], "snapshot") != 0)
+		return cli_usage_error(ctx, "unknown command 'strata schema %s' (see 'strata schema --help')", args[0]);
+	if (nargs > 1)
+		return cli_usage_error(ctx, "'strata schema snapshot' takes no arguments (got '%s')", args[1]);
+	ctx->command = "schema snapshot";
+	return run_snapshot(ctx, &o);
+}

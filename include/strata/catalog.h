@@ -1,0 +1,52 @@
+/*
+ * strata/catalog.h: a live database's schema as one deterministic JSON
+ * document (a snapshot) and its fingerprint.
+ *
+ * One query per kind of object, never one per object: schemas, tables
+ * (partitioned tables and partitions with their keys and bounds), columns,
+ * constraints, indexes, views and materialized views, sequences, functions
+ * and procedures, triggers, enum and domain types, extensions, row-level
+ * security and policies, grants, comments and owners. Objects are named,
+ * never numbered (no OIDs), and every list is sorted by name, so that the
+ * same schema gives byte-identical snapshots on any database. The
+ * fingerprint is the SHA-256 of the snapshot text.
+ */
+#ifndef STRATA_CATALOG_H
+#define STRATA_CATALOG_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "common.h"
+#include "error.h"
+#include "pg.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct strata_snapshot_options {
+	/* Only these schemas (NULL: every schema but the system ones and the excluded). */
+	const char *const *schemas;
+	size_t nschemas;
+	/* Left out besides the system schemas: strata's ledger (NULL: "strata"). */
+	const char *ledger_schema;
+} strata_snapshot_options;
+
+#define STRATA_SNAPSHOT_OPTIONS_INIT { NULL, 0, NULL }
+
+/*
+ * Writes the snapshot of the database c is connected to into out (JSON,
+ * indented by two, ending with a newline) and its fingerprint (64 lowercase
+ * hex characters) into fingerprint. It reads in one REPEATABLE READ, READ
+ * ONLY transaction, so the kinds agree with each other. Failures:
+ * STRATA_EDB and the connection's errors, STRATA_ENOMEM.
+ */
+STRATA_API int strata_catalog_snapshot(strata_buf *out, char fingerprint[65], strata_conn *c,
+	const strata_snapshot_options *opts, strata_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
