@@ -17,14 +17,17 @@ typedef struct schema_opts {
 
 static void print_help(cli_ctx *ctx, const cli_option *opts)
 {
-	printf("Usage: strata schema snapshot [--output FILE] [--schema S]... [--fingerprint]\n\n"
+	printf("Usage: strata schema snapshot [--output FILE] [--schema S]... [--fingerprint]\n"
+		"       strata schema diff A B\n\n"
 		"The live database's schema as one deterministic JSON document: schemas, tables\n"
 		"(partitions too), columns, constraints, indexes, views, sequences, functions,\n"
 		"triggers, types, extensions, row-level security and policies, grants, comments and\n"
 		"owners; the same schema gives the same bytes on any database. Its fingerprint is\n"
 		"the SHA-256 of the document.\n\n"
 		"Commands:\n"
-		"  snapshot  write the snapshot (stdout, or --output FILE) and print its fingerprint\n\n");
+		"  snapshot  write the snapshot (stdout, or --output FILE) and print its fingerprint\n"
+		"  diff A B  what changed from A to B, each a snapshot file or a database URL (exit 1\n"
+		"            when they differ)\n\n");
 	cli_print_options(stdout, "Options", opts);
 	printf("\n");
 	cli_print_options(stdout, "Global options", cli_global_options(ctx));
@@ -49,6 +52,120 @@ static int write_file(const char *path, const strata_buf *data, strata_error *er
 		return strata_error_set(err, STRATA_EIO, "cannot write %s", path);
 	}
 	return 0;
+}
+
+/* A diff side: a database URL (snapshot taken now) or a snapshot file. */
+static int side(cli_ctx *ctx, const char *arg, strata_buf *out, strata_error *err)
+{
+	strata_conninfo *ci = NULL;
+	strata_conn *c = NULL;
+	char fp[65];
+	FILE *f;
+	char chunk[65536];
+	size_t n;
+	int rc;
+
+	(void)ctx;
+	if (strncmp(arg, "postgres://", 11) == 0 || strncmp(arg, "postgresql://", 13) == 0) {
+		rc = strata_conninfo_parse(&ci, arg, STRATA_CONN_SOURCE_EXPLICIT, err);
+		if (rc == 0)
+			rc = strata_conn_open(&c, ci, err);
+		if (rc == 0)
+			rc = strata_catalog_snapshot(out, fp, c, NULL, err);
+		strata_conn_close(c);
+		strata_conninfo_free(ci);
+		return rc;
+	}
+	f = fopen(arg, "rb");
+	if (f == NULL)
+		return strata_error_set(err, STRATA_EIO, "cannot read %s", arg);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strata_buf_append(out, chunk, n);
+	fclose(f);
+	if (strata_buf_failed(out))
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory reading %s", arg);
+	return 0;
+}
+
+static const char *change_sign(strata_change_kind k)
+{
+	return k == STRATA_CHANGE_ADDED ? "+" : k == STRATA_CHANGE_REMOVED ? "-" : "~";
+}
+
+static int run_diff(cli_ctx *ctx, const char *a, const char *b)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_buf ta = STRATA_BUF_INIT, tb = STRATA_BUF_INIT, out = STRATA_BUF_INIT;
+	strata_schema_diff *d = NULL;
+	size_t i, counts[3] = { 0, 0, 0 };
+	int rc;
+
+	rc = side(ctx, a, &ta, &err);
+	if (rc == 0)
+		rc = side(ctx, b, &tb, &err);
+	if (rc == 0)
+		rc = strata_catalog_diff(&d, strata_buf_cstr(&ta), a, strata_buf_cstr(&tb), b, &err);
+	if (rc != 0) {
+		rc = err.code == STRATA_EIO ? cli_report_exit(ctx, &err, CLI_EXIT_INPUT) : cli_report(ctx, &err);
+		goto done;
+	}
+	if (ctx->format == CLI_FORMAT_JSON) {
+		strata_json w;
+
+		strata_json_init(&w, &out, 0);
+		strata_json_object_begin(&w);
+		strata_json_key(&w, "equal");
+		strata_json_bool(&w, d->n == 0);
+		strata_json_key(&w, "changes");
+		strata_json_array_begin(&w);
+		for (i = 0; i < d->n; i++) {
+			const strata_schema_change *c = &d->changes[i];
+
+			strata_json_object_begin(&w);
+			strata_json_key(&w, "change");
+			strata_json_string(&w, c->kind == STRATA_CHANGE_ADDED ? "added" :
+				c->kind == STRATA_CHANGE_REMOVED ? "removed" : "changed");
+			strata_json_key(&w, "object");
+			strata_json_string(&w, c->object);
+			if (c->property != NULL) {
+				strata_json_key(&w, "property");
+				strata_json_string(&w, c->property);
+				strata_json_key(&w, "before");
+				strata_json_raw(&w, c->before);
+				strata_json_key(&w, "after");
+				strata_json_raw(&w, c->after);
+			}
+			strata_json_object_end(&w);
+		}
+		strata_json_array_end(&w);
+		strata_json_object_end(&w);
+		strata_buf_putc(&out, '\n');
+	} else {
+		for (i = 0; i < d->n; i++) {
+			const strata_schema_change *c = &d->changes[i];
+
+			counts[c->kind]++;
+			if (c->property != NULL)
+				strata_buf_printf(&out, "%s %s: %s %s -> %s\n", change_sign(c->kind), c->object,
+					c->property, c->before, c->after);
+			else
+				strata_buf_printf(&out, "%s %s\n", change_sign(c->kind), c->object);
+		}
+		if (d->n == 0)
+			strata_buf_puts(&out, "the schemas are the same\n");
+		else
+			strata_buf_printf(&out, "%zu difference%s: %zu added, %zu removed, %zu changed\n", d->n,
+				d->n == 1 ? "" : "s", counts[STRATA_CHANGE_ADDED], counts[STRATA_CHANGE_REMOVED],
+				counts[STRATA_CHANGE_CHANGED]);
+	}
+	cli_write_stdout(&out);
+	rc = d->n == 0 ? CLI_EXIT_OK : CLI_EXIT_FINDINGS;
+done:
+	strata_schema_diff_free(d);
+	strata_buf_release(&ta);
+	strata_buf_release(&tb);
+	strata_buf_release(&out);
+	return rc;
 }
 
 static int run_snapshot(cli_ctx *ctx, schema_opts *o)
@@ -117,6 +234,13 @@ int cmd_schema(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (nargs == 0)
 		return cli_usage_error(ctx, "'strata schema' needs a command: snapshot (see 'strata schema --help')");
+	if (strcmp(args[0], "diff") == 0) {
+		if (nargs != 3)
+			return cli_usage_error(ctx, "'strata schema diff' compares two schemas: strata schema diff A B "
+				"(each a snapshot file or a database URL)");
+		ctx->command = "schema diff";
+		return run_diff(ctx, args[1], args[2]);
+	}
 	if (strcmp(args[0], "snapshot") != 0)
 		return cli_usage_error(ctx, "unknown command 'strata schema %s' (see 'strata schema --help')", args[0]);
 	if (nargs > 1)

@@ -45,6 +45,36 @@ typedef struct strata_snapshot_options {
 STRATA_API int strata_catalog_snapshot(strata_buf *out, char fingerprint[65], strata_conn *c,
 	const strata_snapshot_options *opts, strata_error *err);
 
+/* One difference between two snapshots. */
+typedef enum strata_change_kind {
+	STRATA_CHANGE_ADDED,     /* in B only */
+	STRATA_CHANGE_REMOVED,   /* in A only */
+	STRATA_CHANGE_CHANGED    /* in both, a property differs */
+} strata_change_kind;
+
+typedef struct strata_schema_change {
+	strata_change_kind kind;
+	char *object;            /* "table shop.orders", "column shop.orders.total", "function shop.f(integer)" */
+	char *property;          /* CHANGED: the property ("type", "definition"); else NULL */
+	char *before, *after;    /* CHANGED: the values as JSON; else NULL */
+} strata_schema_change;
+
+typedef struct strata_schema_diff {
+	strata_schema_change *changes;   /* sorted by object, then property */
+	size_t n;
+} strata_schema_diff;
+
+/*
+ * Compares snapshot a with snapshot b (the JSON strata_catalog_snapshot
+ * writes): objects matched by their names (functions by name and
+ * arguments), lists compared as sets, so that order never counts. A
+ * document that is not a snapshot is STRATA_EINVAL naming which (label_a or
+ * label_b). STRATA_ENOMEM.
+ */
+STRATA_API int strata_catalog_diff(strata_schema_diff **out, const char *a, const char *label_a,
+	const char *b, const char *label_b, strata_error *err);
+STRATA_API void strata_schema_diff_free(strata_schema_diff *diff);
+
 #ifdef __cplusplus
 }
 #endif

@@ -205,11 +205,111 @@ static void schema_filter_and_the_ledger(void **state)
 	db_free(&a);
 }
 
+static void run_diff(cli_result *r, const char *a, const char *b, const char *format, int want)
+{
+	const char *env[] = { CLI_CLEAN_ENV, NULL };
+	const char *argv[8] = { "schema", "diff", a, b, NULL };
+
+	if (format != NULL) {
+		argv[4] = "--format";
+		argv[5] = format;
+		argv[6] = NULL;
+	}
+	cli_run(r, NULL, env, argv);
+	if (r->status != want)
+		fail_msg("strata schema diff: exit %d, expected %d\n%s%s", r->status, want,
+			strata_buf_cstr(&r->out), strata_buf_cstr(&r->err));
+}
+
+/* diff: every kind of change, by name and never by order; files and live databases. */
+static void diff_reports_each_kind_of_change(void **state)
+{
+	const char *const to_file[] = { "-o", NULL, NULL };
+	char *text = ddl(), *dir = th_tempdir("schema-diff"), path[600], bad[600];
+	const char *argv[4];
+	strata_conn *c;
+	cli_result r;
+	fx a, b;
+
+	(void)state;
+	db_new(&a, text);
+	db_new(&b, text);
+	snprintf(path, sizeof(path), "%s/a.json", dir);
+	argv[0] = "-o";
+	argv[1] = path;
+	argv[2] = NULL;
+	(void)to_file;
+	snapshot(&r, &a, argv, 0);
+	cli_result_free(&r);
+	/* Equal: the snapshot file against the other live database. */
+	run_diff(&r, path, b.url, NULL, 0);
+	assert_string_equal(strata_buf_cstr(&r.out), "the schemas are the same\n");
+	cli_result_free(&r);
+	c = th_connect(b.url);
+	th_exec(c, "ALTER TABLE shop.customers ADD COLUMN phone text;"
+		"ALTER TABLE shop.customers ALTER COLUMN note TYPE varchar(80);"
+		"DROP INDEX shop.orders_customer;"
+		"ALTER TABLE shop.customers DROP CONSTRAINT customers_name_check;"
+		"ALTER TABLE shop.customers ADD CONSTRAINT customers_name_check CHECK (length(name) > 1);"
+		"ALTER POLICY customers_self ON shop.customers USING (true);"
+		"CREATE OR REPLACE FUNCTION shop.touch() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+		"  SET search_path = pg_catalog AS $$ BEGIN NEW.name := NEW.name; RETURN NEW; END $$;"
+		"CREATE OR REPLACE VIEW shop.big_orders WITH (security_invoker = on) AS"
+		"  SELECT id, total FROM shop.orders WHERE total > 1000;"
+		"ALTER TYPE shop.mood ADD VALUE 'calm';"
+		"CREATE TABLE shop.notes (id int);"
+		"DROP PROCEDURE shop.noop(int)");
+	strata_conn_close(c);
+	run_diff(&r, path, b.url, NULL, 1);
+	{
+		const char *o = strata_buf_cstr(&r.out);
+		static const char *const want[] = {
+			"+ column shop.customers.phone\n",
+			"~ column shop.customers.note: type \"character varying(20)\" -> \"character varying(80)\"\n",
+			"- index shop.orders.orders_customer\n",
+			"~ constraint shop.customers.customers_name_check: definition",
+			"~ policy shop.customers.customers_self: using",
+			"~ function shop.touch(): definition",
+			"~ view shop.big_orders: definition",
+			"~ type shop.mood: values [\"happy\",\"sad\"] -> [\"happy\",\"sad\",\"calm\"]\n",
+			"+ table shop.notes\n",
+			"- function shop.noop(IN x integer)\n",
+			"- index shop.orders_2026.orders_2026_customer_id_idx\n",
+			"11 differences: 2 added, 3 removed, 6 changed\n",
+		};
+		size_t i;
+
+		for (i = 0; i < ST_ARRAY_LEN(want); i++)
+			if (strstr(o, want[i]) == NULL)
+				fail_msg("the diff lacks '%s':\n%s", want[i], o);
+	}
+	cli_result_free(&r);
+	run_diff(&r, path, b.url, "json", 1);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "\"equal\":false"));
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "{\"change\":\"added\",\"object\":\"table shop.notes\"}"));
+	cli_result_free(&r);
+	/* Not a snapshot, or no file at all: bad input. */
+	snprintf(bad, sizeof(bad), "%s/bad.json", dir);
+	th_write_file(bad, "{\"tables\": []}\n", 0644);
+	run_diff(&r, path, bad, NULL, 3);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "not a strata schema snapshot"));
+	cli_result_free(&r);
+	snprintf(bad, sizeof(bad), "%s/missing.json", dir);
+	run_diff(&r, path, bad, NULL, 3);
+	cli_result_free(&r);
+	db_free(&a);
+	db_free(&b);
+	th_rmtree(dir);
+	free(dir);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_kind_appears_and_snapshots_are_deterministic),
 		cmocka_unit_test(schema_filter_and_the_ledger),
+		cmocka_unit_test(diff_reports_each_kind_of_change),
 	};
 
 	th_init();

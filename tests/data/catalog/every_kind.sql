@@ -12,6 +12,7 @@ CREATE TABLE shop.customers (
     name text COLLATE "C",
     mood shop.mood DEFAULT 'happy',
     name_len int GENERATED ALWAYS AS (length(name)) STORED,
+    note varchar(20),
     CONSTRAINT customers_name_check CHECK (name <> '')
 );
 COMMENT ON TABLE shop.customers IS 'people who buy';
