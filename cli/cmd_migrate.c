@@ -38,6 +38,7 @@ static const mig_sub subs[] = {
 	{ "new", "create the next migration's up and down files", "strata migrate new SLUG [--track T]", mig_new },
 	{ "baseline", "record migrations up to a version as applied, without running them", "strata migrate baseline --version V [--track T]", mig_baseline },
 	{ "repair", "accept an intentional edit of an applied migration", "strata migrate repair --version V --reason TEXT [--track T]", mig_repair },
+	{ "smoke", "on a scratch database, apply each migration, revert it and apply it again: prove every down is a true inverse", "strata migrate smoke [--track T]", mig_smoke },
 	{ NULL, NULL, NULL, NULL }
 };
 

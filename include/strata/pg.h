@@ -81,6 +81,9 @@ STRATA_API int strata_conninfo_set_command(strata_conninfo *ci, const char *comm
 /* Sets the connect timeout in milliseconds (at least 1). */
 STRATA_API void strata_conninfo_set_timeout(strata_conninfo *ci, int timeout_ms);
 
+/* Connect to database dbname on the same server, whatever the settings name (NULL: theirs). STRATA_ENOMEM. */
+STRATA_API int strata_conninfo_set_dbname(strata_conninfo *ci, const char *dbname);
+
 /* The settings as a URL with the password masked, safe for any output. */
 STRATA_API const char *strata_conninfo_display(const strata_conninfo *ci);
 STRATA_API strata_conn_source strata_conninfo_source(const strata_conninfo *ci);

@@ -139,6 +139,10 @@ int strata_conn_open(strata_conn **out, const strata_conninfo *ci, strata_error 
 		keywords[n] = "password";
 		values[n++] = ci->password;
 	}
+	if (ci->dbname != NULL) {
+		keywords[n] = "dbname";
+		values[n++] = ci->dbname;
+	}
 	keywords[n] = "fallback_application_name";
 	values[n++] = strata_buf_cstr(&appname);
 	keywords[n] = NULL;

@@ -387,6 +387,17 @@ int strata_conninfo_set_command(strata_conninfo *ci, const char *command)
 	return 0;
 }
 
+int strata_conninfo_set_dbname(strata_conninfo *ci, const char *dbname)
+{
+	char *copy = NULL;
+
+	if (dbname != NULL && (copy = st_strdup(dbname)) == NULL)
+		return STRATA_ENOMEM;
+	st_free(ci->dbname);
+	ci->dbname = copy;
+	return 0;
+}
+
 void strata_conninfo_set_timeout(strata_conninfo *ci, int timeout_ms)
 {
 	ci->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
@@ -418,6 +429,7 @@ void strata_conninfo_free(strata_conninfo *ci)
 	wipe_free(ci->password);
 	wipe_free(ci->secret);
 	st_free(ci->command);
+	st_free(ci->dbname);
 	st_free(ci->display);
 	st_free(ci);
 }

@@ -17,6 +17,7 @@ struct strata_conninfo {
 	char *password;       /* from a password file; overrides the settings */
 	char *secret;         /* the password inside raw, for scrubbing messages; may be NULL */
 	char *command;        /* for application_name */
+	char *dbname;         /* overrides the database the settings name; NULL: theirs */
 	char *display;        /* masked rendering */
 	int timeout_ms;
 };

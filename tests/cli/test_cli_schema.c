@@ -304,12 +304,75 @@ static void diff_reports_each_kind_of_change(void **state)
 	free(text);
 }
 
+/* migrate smoke: a true inverse passes; a down that forgets an index, or fails, is caught. */
+static void smoke_proves_every_down_is_an_inverse(void **state)
+{
+	const char *const smoke[] = { "migrate", "smoke", NULL };
+	char *dir = th_tempdir("smoke"), path[600];
+	strata_error err = STRATA_ERROR_INIT;
+	const char *env[24] = { CLI_CLEAN_ENV };
+	char env_url[1024];
+	cli_result r;
+	size_t n = 0;
+	fx a;
+
+	(void)state;
+	db_new(&a, "SELECT 1");
+	snprintf(env_url, sizeof(env_url), "DATABASE_URL=%s", a.url);
+	while (env[n] != NULL)
+		n++;
+	env[n] = env_url;
+	snprintf(path, sizeof(path), "%s/migrations", dir);
+	th_ok(st_mkdir_p(path, 0755, &err), &err);
+#define PUT(rel, text) do { snprintf(path, sizeof(path), "%s/%s", dir, rel); th_write_file(path, text, 0644); } while (0)
+	PUT("strata.yaml", "tracks:\n  default:\n    path: migrations\n    layout: strata\n");
+	PUT("migrations/0001_t.up.sql", "CREATE TABLE t (id bigint PRIMARY KEY, x int);\n");
+	PUT("migrations/0001_t.down.sql", "DROP TABLE t;\n");
+	PUT("migrations/0002_x_idx.up.sql", "CREATE INDEX t_x ON t (x);\n");
+	PUT("migrations/0002_x_idx.down.sql", "DROP INDEX t_x;\n");
+	cli_run(&r, dir, env, smoke);
+	if (r.status != 0)
+		fail_msg("smoke: exit %d\n%s%s", r.status, strata_buf_cstr(&r.out), strata_buf_cstr(&r.err));
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "2 migrations: every down is a true inverse"));
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "0002     x_idx"));
+	cli_result_free(&r);
+	/* A down that forgets the index. */
+	PUT("migrations/0002_x_idx.down.sql", "SELECT 1;\n");
+	cli_run(&r, dir, env, smoke);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "NOT AN INVERSE"));
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "+ index public.t.t_x"));
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "default/0002 x_idx: its down does not restore the schema"));
+	cli_result_free(&r);
+	/* A down that fails outright. */
+	PUT("migrations/0002_x_idx.down.sql", "DROP INDEX no_such_index;\n");
+	cli_run(&r, dir, env, smoke);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "default/0002 down"));
+	assert_non_null(strstr(strata_buf_cstr(&r.err), "no_such_index"));
+	cli_result_free(&r);
+#undef PUT
+	/* Nothing left behind: the scratch databases are gone. */
+	{
+		strata_conn *c = th_connect(a.url);
+		char *v = th_value(c, "SELECT count(*) FROM pg_database WHERE datname LIKE 'strata_smoke%'");
+
+		assert_string_equal(v, "0");
+		strata_free(v);
+		strata_conn_close(c);
+	}
+	db_free(&a);
+	th_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_kind_appears_and_snapshots_are_deterministic),
 		cmocka_unit_test(schema_filter_and_the_ledger),
 		cmocka_unit_test(diff_reports_each_kind_of_change),
+		cmocka_unit_test(smoke_proves_every_down_is_an_inverse),
 	};
 
 	th_init();
