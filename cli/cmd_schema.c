@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "migrate_cli.h"
 
 typedef struct schema_opts {
 	const char *output;
@@ -18,7 +18,8 @@ typedef struct schema_opts {
 static void print_help(cli_ctx *ctx, const cli_option *opts)
 {
 	printf("Usage: strata schema snapshot [--output FILE] [--schema S]... [--fingerprint]\n"
-		"       strata schema diff A B\n\n"
+		"       strata schema diff A B\n"
+		"       strata schema drift\n\n"
 		"The live database's schema as one deterministic JSON document: schemas, tables\n"
 		"(partitions too), columns, constraints, indexes, views, sequences, functions,\n"
 		"triggers, types, extensions, row-level security and policies, grants, comments and\n"
@@ -27,7 +28,9 @@ static void print_help(cli_ctx *ctx, const cli_option *opts)
 		"Commands:\n"
 		"  snapshot  write the snapshot (stdout, or --output FILE) and print its fingerprint\n"
 		"  diff A B  what changed from A to B, each a snapshot file or a database URL (exit 1\n"
-		"            when they differ)\n\n");
+		"            when they differ)\n"
+		"  drift     the database against what its applied migrations give, replayed on a\n"
+		"            scratch database: every change made by hand (exit 1 when there is one)\n\n");
 	cli_print_options(stdout, "Options", opts);
 	printf("\n");
 	cli_print_options(stdout, "Global options", cli_global_options(ctx));
@@ -234,6 +237,18 @@ int cmd_schema(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (nargs == 0)
 		return cli_usage_error(ctx, "'strata schema' needs a command: snapshot (see 'strata schema --help')");
+	if (strcmp(args[0], "drift") == 0) {
+		mig_opts mo;
+
+		if (nargs > 1)
+			return cli_usage_error(ctx, "'strata schema drift' takes no arguments (got '%s')", args[1]);
+		memset(&mo, 0, sizeof(mo));
+		mo.lock_wait_ms = mo.lock_timeout_ms = mo.statement_timeout_ms = -1;
+		mo.lock_retries = -1;
+		mo.canary = -1;
+		ctx->command = "schema drift";
+		return mig_drift(ctx, &mo);
+	}
 	if (strcmp(args[0], "diff") == 0) {
 		if (nargs != 3)
 			return cli_usage_error(ctx, "'strata schema diff' compares two schemas: strata schema diff A B "

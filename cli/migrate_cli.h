@@ -76,6 +76,8 @@ void mig_guard_release(mig_guard *g);
 int mig_load(mig_project *p, cli_ctx *ctx, const mig_opts *o);
 /* migrate_smoke.c: strata migrate smoke. */
 int mig_smoke(cli_ctx *ctx, mig_opts *o);
+/* migrate_smoke.c: strata schema drift (the live database against its replayed migrations). */
+int mig_drift(cli_ctx *ctx, mig_opts *o);
 /* The same in two halves: the config (strata.yaml, --track), then the files. */
 int mig_load_config(mig_project *p, cli_ctx *ctx, const mig_opts *o);
 int mig_load_sources(mig_project *p, cli_ctx *ctx, const mig_opts *o);

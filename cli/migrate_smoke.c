@@ -177,6 +177,124 @@ static int scratch_open(smoke *s, strata_conn **admin, char *name, size_t size, 
 	return rc;
 }
 
+/* Drops the scratch database (whatever happened) and closes the sessions. */
+static void scratch_close(smoke *s, strata_conn *admin, const char *name)
+{
+	strata_conn_close(s->c);
+	s->c = NULL;
+	if (admin != NULL && name[0] != '\0') {
+		strata_buf sql = STRATA_BUF_INIT;
+		strata_error ignored = STRATA_ERROR_INIT;
+
+		strata_buf_printf(&sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+		strata_conn_exec(admin, strata_buf_cstr(&sql), &ignored);
+		strata_buf_release(&sql);
+	}
+	strata_conn_close(admin);
+}
+
+/* The newest version of track the ledger lists as applied, or NULL. */
+static const char *newest_applied(const strata_ledger *l, const char *track)
+{
+	const char *newest = NULL;
+	size_t i;
+
+	for (i = 0; i < l->napplied; i++)
+		if (strcmp(l->applied[i].track, track) == 0 &&
+			(newest == NULL || strata_version_compare(l->applied[i].version, newest) > 0))
+			newest = l->applied[i].version;
+	return newest;
+}
+
+/*
+ * strata schema drift: the live database against what its applied
+ * migrations give when replayed on a scratch database. Every difference is
+ * a change made by hand (or a migration edited after it was applied).
+ */
+int mig_drift(cli_ctx *ctx, mig_opts *o)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_conn *admin = NULL, *live = NULL;
+	strata_conninfo *ci = NULL;
+	strata_ledger *ledger = NULL;
+	strata_buf replayed = STRATA_BUF_INIT, actual = STRATA_BUF_INIT;
+	strata_schema_diff *d = NULL;
+	char fa[65], fb[65], name[96] = "";
+	mig_project p;
+	smoke s;
+	size_t i;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	rc = mig_load(&p, ctx, o);
+	if (rc != 0)
+		return rc;
+	s.ctx = ctx;
+	s.p = &p;
+	s.so.ledger_schema = p.config->ledger_schema;
+	rc = cli_resolve_database(&ci, ctx, &err);
+	if (rc == 0)
+		rc = strata_conn_open(&live, ci, &err);
+	if (rc == 0)
+		rc = strata_ledger_read(&ledger, live, p.config->ledger_schema, NULL, 0, &err);
+	if (rc == 0)
+		rc = scratch_open(&s, &admin, name, sizeof(name), &err);
+	for (i = 0; i < p.n && rc == 0; i++) {
+		strata_run_options ro = STRATA_RUN_OPTIONS_INIT;
+		strata_run_result res;
+		strata_source *one[1];
+		const char *to = newest_applied(ledger, p.sources[i]->track->name);
+
+		if (to == NULL)
+			continue;
+		ro.config = p.config;
+		ro.to_version = to;
+		ro.allow_out_of_order = 1;
+		one[0] = p.sources[i];
+		rc = strata_migrate_run(&res, NULL, s.c, one, 1, &ro, &err);
+		if (rc != 0)
+			strata_error_prefix(&err, "replaying track %s up to %s", p.sources[i]->track->name, to);
+	}
+	if (rc == 0)
+		rc = strata_catalog_snapshot(&replayed, fa, s.c, &s.so, &err);
+	if (rc == 0)
+		rc = strata_catalog_snapshot(&actual, fb, live, &s.so, &err);
+	if (rc == 0)
+		rc = strata_catalog_diff(&d, strata_buf_cstr(&replayed), "the migrations", strata_buf_cstr(&actual),
+			"the database", &err);
+	if (rc != 0) {
+		rc = cli_report(ctx, &err);
+		goto done;
+	}
+	for (i = 0; i < d->n; i++) {
+		const strata_schema_change *c = &d->changes[i];
+		const char *sign = c->kind == STRATA_CHANGE_ADDED ? "+" : c->kind == STRATA_CHANGE_REMOVED ? "-" : "~";
+
+		if (c->property != NULL)
+			printf("%s %s: %s %s -> %s\n", sign, c->object, c->property, c->before, c->after);
+		else
+			printf("%s %s\n", sign, c->object);
+	}
+	if (d->n == 0) {
+		printf("no drift: the database is what its %zu applied migration%s give (sha256:%s)\n",
+			ledger->napplied, ledger->napplied == 1 ? "" : "s", fb);
+	} else {
+		printf("%zu change%s made outside the migrations (+ only in the database, - only in the "
+			"migrations, ~ changed by hand)\n", d->n, d->n == 1 ? "" : "s");
+		rc = CLI_EXIT_FINDINGS;
+	}
+done:
+	strata_schema_diff_free(d);
+	strata_buf_release(&replayed);
+	strata_buf_release(&actual);
+	scratch_close(&s, admin, name);
+	strata_conn_close(live);
+	strata_conninfo_free(ci);
+	strata_ledger_free(ledger);
+	mig_project_free(&p);
+	return rc;
+}
+
 int mig_smoke(cli_ctx *ctx, mig_opts *o)
 {
 	strata_error err = STRATA_ERROR_INIT;
@@ -208,16 +326,7 @@ int mig_smoke(cli_ctx *ctx, mig_opts *o)
 		printf("%zu migration%s: every down is a true inverse (up %.0f ms, down %.0f ms in all)\n",
 			s.checked, s.checked == 1 ? "" : "s", s.up_ms, s.down_ms);
 done:
-	strata_conn_close(s.c);
-	if (admin != NULL && name[0] != '\0') {
-		strata_buf sql = STRATA_BUF_INIT;
-		strata_error ignored = STRATA_ERROR_INIT;
-
-		strata_buf_printf(&sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
-		strata_conn_exec(admin, strata_buf_cstr(&sql), &ignored);
-		strata_buf_release(&sql);
-	}
-	strata_conn_close(admin);
+	scratch_close(&s, admin, name);
 	mig_project_free(&p);
 	return rc;
 }

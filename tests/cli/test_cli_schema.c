@@ -366,6 +366,60 @@ static void smoke_proves_every_down_is_an_inverse(void **state)
 	free(dir);
 }
 
+/* schema drift: a column added, an index dropped and a policy altered by hand are each named. */
+static void drift_names_what_changed_by_hand(void **state)
+{
+	const char *const up[] = { "migrate", "up", NULL };
+	const char *const drift[] = { "schema", "drift", NULL };
+	char *dir = th_tempdir("drift"), path[600];
+	strata_error err = STRATA_ERROR_INIT;
+	const char *env[24] = { CLI_CLEAN_ENV };
+	char env_url[1024];
+	strata_conn *c;
+	cli_result r;
+	size_t n = 0;
+	fx a;
+
+	(void)state;
+	db_new(&a, "SELECT 1");
+	snprintf(env_url, sizeof(env_url), "DATABASE_URL=%s", a.url);
+	while (env[n] != NULL)
+		n++;
+	env[n] = env_url;
+	snprintf(path, sizeof(path), "%s/migrations", dir);
+	th_ok(st_mkdir_p(path, 0755, &err), &err);
+	snprintf(path, sizeof(path), "%s/strata.yaml", dir);
+	th_write_file(path, "tracks:\n  default:\n    path: migrations\n    layout: strata\n", 0644);
+	snprintf(path, sizeof(path), "%s/migrations/0001_t.up.sql", dir);
+	th_write_file(path, "CREATE TABLE t (id bigint PRIMARY KEY, owner_id uuid, x int);\n"
+		"CREATE INDEX t_x ON t (x);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\n"
+		"CREATE POLICY t_owner ON t USING (owner_id IS NOT NULL);\n", 0644);
+	snprintf(path, sizeof(path), "%s/migrations/0002_u.up.sql", dir);
+	th_write_file(path, "CREATE TABLE u (id bigint);\n", 0644);
+	cli_run(&r, dir, env, up);
+	assert_int_equal(r.status, 0);
+	cli_result_free(&r);
+	cli_run(&r, dir, env, drift);
+	if (r.status != 0)
+		fail_msg("drift on a clean database: exit %d\n%s%s", r.status, strata_buf_cstr(&r.out),
+			strata_buf_cstr(&r.err));
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "no drift: the database is what its 2 applied migrations give"));
+	cli_result_free(&r);
+	c = th_connect(a.url);
+	th_exec(c, "ALTER TABLE t ADD COLUMN note text; DROP INDEX t_x; ALTER POLICY t_owner ON t USING (true)");
+	strata_conn_close(c);
+	cli_run(&r, dir, env, drift);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "+ column public.t.note\n"));
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "- index public.t.t_x\n"));
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "~ policy public.t.t_owner: using \"(owner_id IS NOT NULL)\" -> \"true\"\n"));
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "3 changes made outside the migrations"));
+	cli_result_free(&r);
+	db_free(&a);
+	th_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +427,7 @@ int main(void)
 		cmocka_unit_test(schema_filter_and_the_ledger),
 		cmocka_unit_test(diff_reports_each_kind_of_change),
 		cmocka_unit_test(smoke_proves_every_down_is_an_inverse),
+		cmocka_unit_test(drift_names_what_changed_by_hand),
 	};
 
 	th_init();
