@@ -2,7 +2,9 @@
 # make demo: what a new user sees first. Starts the project's private
 # PostgreSQL (strata dev up) and checks it (strata doctor), then runs the
 # reference platform schema, schema/platform, on it: its migrations
-# (validate, lint, up, status), its demo data (strata seed: three tenants with
+# (validate, lint, up, status, then drift: the database against its
+# migrations, and smoke: every down proven a true inverse on a scratch
+# database), its demo data (strata seed: three tenants with
 # users, agents, runs and messages) and the tenant isolation checks (strata
 # tenancy check, then probe: every command across two tenants as the
 # application roles). Ends with a summary and next steps.
@@ -59,6 +61,10 @@ step "strata -C schema/platform migrate up"
 "$strata" --project-dir "$platform" migrate up
 step "strata -C schema/platform migrate status"
 "$strata" --project-dir "$platform" migrate status
+step "strata -C schema/platform schema drift"
+"$strata" --project-dir "$platform" schema drift
+step "strata -C schema/platform migrate smoke"
+"$strata" --project-dir "$platform" migrate smoke
 step "strata -C schema/platform seed"
 "$strata" --project-dir "$platform" seed
 
