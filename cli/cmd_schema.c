@@ -4,12 +4,17 @@
  *   snapshot   the live database's schema as deterministic JSON, and its
  *              fingerprint (see strata/catalog.h)
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "migrate_cli.h"
 
 typedef struct schema_opts {
+	const char *output_dir;
+	const char *classification;
 	const char *output;
 	cli_list schemas;
 	int fingerprint_only;
@@ -19,7 +24,8 @@ static void print_help(cli_ctx *ctx, const cli_option *opts)
 {
 	printf("Usage: strata schema snapshot [--output FILE] [--schema S]... [--fingerprint]\n"
 		"       strata schema diff A B\n"
-		"       strata schema drift\n\n"
+		"       strata schema drift\n"
+		"       strata schema docs [--output-dir DIR] [--classification FILE]\n\n"
 		"The live database's schema as one deterministic JSON document: schemas, tables\n"
 		"(partitions too), columns, constraints, indexes, views, sequences, functions,\n"
 		"triggers, types, extensions, row-level security and policies, grants, comments and\n"
@@ -29,11 +35,33 @@ static void print_help(cli_ctx *ctx, const cli_option *opts)
 		"  snapshot  write the snapshot (stdout, or --output FILE) and print its fingerprint\n"
 		"  diff A B  what changed from A to B, each a snapshot file or a database URL (exit 1\n"
 		"            when they differ)\n"
+		"  docs      the data dictionary (Markdown) and ERDs (Mermaid, PlantUML, DOT, SVG\n"
+		"            with Graphviz), whole and per schema, in --output-dir\n"
 		"  drift     the database against what its applied migrations give, replayed on a\n"
 		"            scratch database: every change made by hand (exit 1 when there is one)\n\n");
 	cli_print_options(stdout, "Options", opts);
 	printf("\n");
 	cli_print_options(stdout, "Global options", cli_global_options(ctx));
+}
+
+#define ST_LINT_ERDS 3
+
+/* The schemas with tables, each NUL-terminated, one after the other. */
+static int schema_names(strata_conn *c, strata_buf *out, strata_error *err)
+{
+	strata_result *r = NULL;
+	int rc, i;
+
+	rc = strata_conn_query(&r, c, "SELECT DISTINCT n.nspname FROM pg_catalog.pg_class c "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') "
+		"AND n.nspname <> ALL (ARRAY['pg_catalog', 'information_schema', 'strata']) "
+		"AND n.nspname !~ '^pg_' ORDER BY 1", 0, NULL, err);
+	for (i = 0; rc == 0 && i < strata_result_nrows(r); i++) {
+		strata_buf_puts(out, strata_result_value(r, i, 0));
+		strata_buf_putc(out, '\0');
+	}
+	strata_result_free(r);
+	return rc;
 }
 
 /* Writes data to path through path.tmp and a rename, so a reader never sees half a file. */
@@ -171,6 +199,110 @@ done:
 	return rc;
 }
 
+/* Writes one rendering of snap to dir/name. */
+static int render_to(const char *dir, const char *name, const char *snap, strata_render_format f,
+	const strata_render_options *ro, strata_error *err)
+{
+	strata_buf out = STRATA_BUF_INIT;
+	char path[4096];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	rc = strata_catalog_render(&out, snap, f, ro, err);
+	if (rc == 0)
+		rc = write_file(path, &out, err);
+	strata_buf_release(&out);
+	return rc;
+}
+
+/* dot -Tsvg, when Graphviz is installed: 0 when it ran, 1 when there is no dot. */
+static int svg(const char *dir, const char *base)
+{
+	char cmd[8192];
+
+	if (system("command -v dot >/dev/null 2>&1") != 0)
+		return 1;
+	snprintf(cmd, sizeof(cmd), "dot -Tsvg '%s/%s.dot' -o '%s/%s.svg'", dir, base, dir, base);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int run_docs(cli_ctx *ctx, schema_opts *o)
+{
+	static const struct { const char *ext; strata_render_format f; } erds[] = {
+		{ "mmd", STRATA_RENDER_MERMAID }, { "puml", STRATA_RENDER_PLANTUML }, { "dot", STRATA_RENDER_DOT },
+	};
+	strata_render_options ro = STRATA_RENDER_OPTIONS_INIT;
+	strata_error err = STRATA_ERROR_INIT;
+	strata_conninfo *ci = NULL;
+	strata_conn *c = NULL;
+	strata_buf doc = STRATA_BUF_INIT, schemas = STRATA_BUF_INIT;
+	char **keys = NULL, **entries = NULL, fp[65], name[512];
+	const char *dir = o->output_dir != NULL ? o->output_dir : "docs/schema";
+	size_t nkeys = 0, i, k, files = 0;
+	int rc, svgs = 0, have_dot = 1;
+
+	rc = cli_resolve_database(&ci, ctx, &err);
+	if (rc == 0)
+		rc = strata_conn_open(&c, ci, &err);
+	if (rc == 0)
+		rc = strata_catalog_snapshot(&doc, fp, c, NULL, &err);
+	if (rc == 0 && o->classification != NULL)
+		rc = strata_classification_entries(&keys, &entries, &nkeys, o->classification, &err);
+	if (rc == 0 && mkdir(dir, 0755) != 0 && errno != EEXIST)
+		rc = strata_error_set(&err, STRATA_EIO, "cannot create %s", dir);
+	if (rc != 0) {
+		rc = err.code == STRATA_EIO || err.code == STRATA_EINVAL ? cli_report_exit(ctx, &err, CLI_EXIT_INPUT)
+			: cli_report(ctx, &err);
+		goto done;
+	}
+	ro.classified = (const char *const *)keys;
+	ro.classes = (const char *const *)entries;
+	ro.nclassified = nkeys;
+	rc = render_to(dir, "README.md", strata_buf_cstr(&doc), STRATA_RENDER_MARKDOWN, &ro, &err);
+	files++;
+	for (k = 0; k < ST_LINT_ERDS && rc == 0; k++) {
+		snprintf(name, sizeof(name), "schema.%s", erds[k].ext);
+		rc = render_to(dir, name, strata_buf_cstr(&doc), erds[k].f, &ro, &err);
+		files++;
+	}
+	/* Per schema too: the ERDs of large databases stay legible. */
+	if (rc == 0)
+		rc = schema_names(c, &schemas, &err);
+	for (i = 0; rc == 0 && i < schemas.len; ) {
+		const char *sname = schemas.ptr + i;
+
+		ro.schema = sname;
+		for (k = 0; k < ST_LINT_ERDS && rc == 0; k++) {
+			snprintf(name, sizeof(name), "%s.%s", sname, erds[k].ext);
+			rc = render_to(dir, name, strata_buf_cstr(&doc), erds[k].f, &ro, &err);
+			files++;
+		}
+		if (rc == 0 && have_dot) {
+			int r = svg(dir, sname);
+
+			have_dot = r != 1;
+			svgs += r == 0;
+		}
+		i += strlen(sname) + 1;
+	}
+	if (rc == 0 && have_dot && svg(dir, "schema") == 0)
+		svgs++;
+	if (rc != 0) {
+		rc = cli_report_exit(ctx, &err, CLI_EXIT_INPUT);
+		goto done;
+	}
+	strata_log(STRATA_LOG_NOTICE, "wrote %zu files%s to %s (schema sha256:%s)", files + (size_t)svgs,
+		have_dot ? ", SVGs included" : " (no SVG: Graphviz's dot is not installed)", dir, fp);
+done:
+	strata_classification_free(keys, nkeys);
+	strata_classification_free(entries, nkeys);
+	strata_buf_release(&doc);
+	strata_buf_release(&schemas);
+	strata_conn_close(c);
+	strata_conninfo_free(ci);
+	return rc;
+}
+
 static int run_snapshot(cli_ctx *ctx, schema_opts *o)
 {
 	strata_snapshot_options so = STRATA_SNAPSHOT_OPTIONS_INIT;
@@ -220,6 +352,10 @@ int cmd_schema(cli_ctx *ctx, int argc, char **argv)
 		{ "schema", 0, CLI_OPT_LIST, &o.schemas, "S",
 		  "only schema S (repeatable; default every schema but the system ones and the ledger's)",
 		  0, 0, NULL },
+		{ "output-dir", 0, CLI_OPT_STRING, &o.output_dir, "DIR",
+		  "docs: where to write the dictionary and ERDs (default docs/schema)", 0, 0, NULL },
+		{ "classification", 0, CLI_OPT_STRING, &o.classification, "FILE",
+		  "docs: the data classification to show in the dictionary", 0, 0, NULL },
 		{ "fingerprint", 0, CLI_OPT_FLAG, &o.fingerprint_only, NULL,
 		  "print only the fingerprint (sha256:...)", 0, 0, NULL },
 		CLI_OPTIONS_END
@@ -237,6 +373,12 @@ int cmd_schema(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (nargs == 0)
 		return cli_usage_error(ctx, "'strata schema' needs a command: snapshot (see 'strata schema --help')");
+	if (strcmp(args[0], "docs") == 0) {
+		if (nargs > 1)
+			return cli_usage_error(ctx, "'strata schema docs' takes no arguments (got '%s')", args[1]);
+		ctx->command = "schema docs";
+		return run_docs(ctx, &o);
+	}
 	if (strcmp(args[0], "drift") == 0) {
 		mig_opts mo;
 

@@ -63,6 +63,9 @@ step "strata -C schema/platform migrate status"
 "$strata" --project-dir "$platform" migrate status
 step "strata -C schema/platform schema drift"
 "$strata" --project-dir "$platform" schema drift
+step "strata schema docs: the platform's dictionary and ERDs in docs/platform"
+"$strata" schema docs --output-dir "$(dirname "$platform")/../docs/platform" \
+	--classification "$platform/classification.yaml"
 step "strata -C schema/platform migrate smoke"
 "$strata" --project-dir "$platform" migrate smoke
 step "strata -C schema/platform seed"

@@ -75,6 +75,35 @@ STRATA_API int strata_catalog_diff(strata_schema_diff **out, const char *a, cons
 	const char *b, const char *label_b, strata_error *err);
 STRATA_API void strata_schema_diff_free(strata_schema_diff *diff);
 
+typedef enum strata_render_format {
+	STRATA_RENDER_MARKDOWN,   /* the data dictionary */
+	STRATA_RENDER_MERMAID,    /* erDiagram */
+	STRATA_RENDER_PLANTUML,   /* @startuml entities */
+	STRATA_RENDER_DOT         /* Graphviz digraph with record nodes */
+} strata_render_format;
+
+typedef struct strata_render_options {
+	const char *schema;                /* only this schema's tables (ERDs per schema); NULL: all */
+	/* The data classification: "schema.table.column" -> its entry's text, sorted by key. */
+	const char *const *classified;     /* keys */
+	const char *const *classes;        /* the entries, parallel to classified */
+	size_t nclassified;
+	const char *title;                 /* NULL: "Data dictionary" */
+} strata_render_options;
+
+#define STRATA_RENDER_OPTIONS_INIT { NULL, NULL, NULL, 0, NULL }
+
+/*
+ * Renders a snapshot (strata_catalog_snapshot's JSON) into out: the data
+ * dictionary in Markdown (per table: columns with type, nullability,
+ * default, comment and classification; constraints; indexes; foreign keys in
+ * both directions; row-level security and policies) or an ERD (tables,
+ * columns, foreign keys). Deterministic: the same snapshot, the same text.
+ * STRATA_EINVAL when snapshot is not one; STRATA_ENOMEM.
+ */
+STRATA_API int strata_catalog_render(strata_buf *out, const char *snapshot, strata_render_format format,
+	const strata_render_options *opts, strata_error *err);
+
 #ifdef __cplusplus
 }
 #endif

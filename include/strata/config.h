@@ -177,6 +177,9 @@ STRATA_API void strata_project_config_free(strata_project_config *config);
 STRATA_API int strata_classification_load(char ***columns, size_t *n, const char *path,
 	strata_error *err);
 STRATA_API void strata_classification_free(char **columns, size_t n);
+/* The same with each entry as text ("class: ..., personal: ..., retention: ..."), parallel to columns. */
+STRATA_API int strata_classification_entries(char ***columns, char ***entries, size_t *n, const char *path,
+	strata_error *err);
 
 /* The track named name, or NULL. */
 STRATA_API const strata_track_config *strata_project_config_track(

@@ -10,11 +10,6 @@
 
 #include "config/config_int.h"
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void strata_classification_free(char **columns, size_t n)
 {
 	size_t i;
@@ -24,16 +19,58 @@ void strata_classification_free(char **columns, size_t n)
 	st_free(columns);
 }
 
+/* "class: restricted, personal: true, retention: 7y" from an entry's map (or its scalar). */
+static char *entry_text(const st_yaml_node *v)
+{
+	strata_buf b = STRATA_BUF_INIT;
+	const st_yaml_node *k;
+
+	if (v->kind == ST_YAML_MAP) {
+		for (k = v->child; k != NULL; k = k->next)
+			strata_buf_printf(&b, "%s%s: %s", k == v->child ? "" : ", ", k->key->text,
+				k->kind == ST_YAML_SCALAR ? k->text : "...");
+	} else if (v->kind == ST_YAML_SCALAR) {
+		strata_buf_puts(&b, v->text);
+	}
+	if (b.len == 0)
+		strata_buf_puts(&b, "");
+	return strata_buf_detach(&b);
+}
+
+static int load(char ***columns, char ***entries, size_t *n, const char *path, strata_error *err);
+
 int strata_classification_load(char ***columns, size_t *n, const char *path, strata_error *err)
+{
+	return load(columns, NULL, n, path, err);
+}
+
+int strata_classification_entries(char ***columns, char ***entries, size_t *n, const char *path,
+	strata_error *err)
+{
+	return load(columns, entries, n, path, err);
+}
+
+typedef struct pair {
+	char *key, *entry;
+} pair;
+
+static int cmp_pair(const void *a, const void *b)
+{
+	return strcmp(((const pair *)a)->key, ((const pair *)b)->key);
+}
+
+static int load(char ***columns, char ***entries, size_t *n, const char *path, strata_error *err)
 {
 	strata_buf text = STRATA_BUF_INIT;
 	st_yaml_doc *doc = NULL;
 	const st_yaml_node *root, *tables = NULL, *t, *c;
-	char **out = NULL;
-	size_t count = 0, cap = 0;
+	pair *out = NULL;
+	size_t count = 0, cap = 0, i;
 	int rc;
 
 	*columns = NULL;
+	if (entries != NULL)
+		*entries = NULL;
 	*n = 0;
 	rc = st_file_read(&text, path, (size_t)16 << 20, err);
 	if (rc == 0)
@@ -59,7 +96,7 @@ int strata_classification_load(char ***columns, size_t *n, const char *path, str
 			strata_buf name = STRATA_BUF_INIT;
 
 			if (count == cap) {
-				char **grown = st_realloc(out, (cap ? cap * 2 : 64) * sizeof(*grown));
+				pair *grown = st_realloc(out, (cap ? cap * 2 : 64) * sizeof(*grown));
 
 				if (grown == NULL) {
 					rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
@@ -69,23 +106,47 @@ int strata_classification_load(char ***columns, size_t *n, const char *path, str
 				cap = cap ? cap * 2 : 64;
 			}
 			strata_buf_printf(&name, "%s.%s", t->key->text, c->key->text);
-			if ((out[count] = strata_buf_detach(&name)) == NULL) {
+			out[count].key = strata_buf_detach(&name);
+			out[count].entry = entries != NULL ? entry_text(c) : NULL;
+			count++;
+			if (out[count - 1].key == NULL || (entries != NULL && out[count - 1].entry == NULL)) {
 				rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 				break;
 			}
-			count++;
 		}
 	}
 done:
 	st_yaml_free(doc);
 	strata_buf_release(&text);
+	if (rc == 0 && count > 0)
+		qsort(out, count, sizeof(*out), cmp_pair);
+	if (rc == 0) {
+		*columns = st_calloc(count + 1, sizeof(char *));
+		if (entries != NULL)
+			*entries = st_calloc(count + 1, sizeof(char *));
+		if (*columns == NULL || (entries != NULL && *entries == NULL))
+			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < count; i++) {
+		if (rc == 0) {
+			(*columns)[i] = out[i].key;
+			if (entries != NULL)
+				(*entries)[i] = out[i].entry;
+		} else {
+			st_free(out[i].key);
+			st_free(out[i].entry);
+		}
+	}
+	st_free(out);
 	if (rc != 0) {
-		strata_classification_free(out, count);
+		st_free(*columns);
+		*columns = NULL;
+		if (entries != NULL) {
+			st_free(*entries);
+			*entries = NULL;
+		}
 		return rc;
 	}
-	if (count > 0)
-		qsort(out, count, sizeof(*out), cmp_str);
-	*columns = out;
 	*n = count;
 	return 0;
 }

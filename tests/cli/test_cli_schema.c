@@ -55,6 +55,25 @@ static void snapshot(cli_result *r, const fx *f, const char *const *extra, int w
 			strata_buf_cstr(&r->err));
 }
 
+/* strata schema <args...> with the fixture's database. */
+static void schema_cmd(cli_result *r, const fx *f, const char *const *args, int want)
+{
+	const char *env[24] = { CLI_CLEAN_ENV };
+	const char *argv[16] = { "schema" };
+	size_t n = 0, k = 1;
+
+	while (env[n] != NULL)
+		n++;
+	env[n] = f->env_url;
+	while (*args != NULL && k < 15)
+		argv[k++] = *args++;
+	argv[k] = NULL;
+	cli_run(r, NULL, env, argv);
+	if (r->status != want)
+		fail_msg("strata schema %s: exit %d, expected %d\n%s", argv[1], r->status, want,
+			strata_buf_cstr(&r->err));
+}
+
 static char *ddl(void)
 {
 	char *path = cli_source_path("tests/data/catalog/every_kind.sql");
@@ -420,6 +439,55 @@ static void drift_names_what_changed_by_hand(void **state)
 	free(dir);
 }
 
+/* schema docs: the dictionary and the ERDs, deterministic. */
+static void docs_write_the_dictionary_and_erds(void **state)
+{
+	char *text = ddl(), *dir = th_tempdir("schema-docs"), path[600], *first, *again;
+	const char *argv[8] = { "docs", "--output-dir", NULL, NULL };
+	cli_result r;
+	fx a;
+
+	(void)state;
+	argv[2] = dir;
+	db_new(&a, text);
+	schema_cmd(&r, &a, argv, 0);
+	cli_result_free(&r);
+	snprintf(path, sizeof(path), "%s/README.md", dir);
+	first = cli_read_file(path);
+	assert_non_null(strstr(first, "## shop.customers\n\npeople who buy\n"));
+	assert_non_null(strstr(first, "| `email` | `citext` | not null |  |  | where receipts go |"));
+	assert_non_null(strstr(first, "row-level security enabled and forced"));
+	assert_non_null(strstr(first, "Referenced by:\n\n- shop.orders `orders_customer_id_fkey`"));
+	assert_non_null(strstr(first, "- `customers_self` (SELECT, permissive): using"));
+	assert_non_null(strstr(first, "partitioned by `RANGE (placed_at)`"));
+	snprintf(path, sizeof(path), "%s/shop.mmd", dir);
+	again = cli_read_file(path);
+	assert_non_null(strstr(again, "erDiagram\n"));
+	assert_non_null(strstr(again, "shop__orders }o--|| shop__customers : \"orders_customer_id_fkey\""));
+	strata_free(again);
+	snprintf(path, sizeof(path), "%s/schema.dot", dir);
+	again = cli_read_file(path);
+	assert_non_null(strstr(again, "digraph schema {"));
+	assert_non_null(strstr(again, "shop__orders -> shop__customers"));
+	strata_free(again);
+	snprintf(path, sizeof(path), "%s/shop.puml", dir);
+	again = cli_read_file(path);
+	assert_non_null(strstr(again, "entity \"shop.customers\" as shop__customers {"));
+	strata_free(again);
+	/* Again: the same bytes. */
+	schema_cmd(&r, &a, argv, 0);
+	cli_result_free(&r);
+	snprintf(path, sizeof(path), "%s/README.md", dir);
+	again = cli_read_file(path);
+	assert_string_equal(again, first);
+	strata_free(again);
+	strata_free(first);
+	db_free(&a);
+	th_rmtree(dir);
+	free(dir);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +496,7 @@ int main(void)
 		cmocka_unit_test(diff_reports_each_kind_of_change),
 		cmocka_unit_test(smoke_proves_every_down_is_an_inverse),
 		cmocka_unit_test(drift_names_what_changed_by_hand),
+		cmocka_unit_test(docs_write_the_dictionary_and_erds),
 	};
 
 	th_init();
