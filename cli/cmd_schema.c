@@ -200,7 +200,7 @@ done:
 }
 
 /* Writes one rendering of snap to dir/name. */
-static int render_to(const char *dir, const char *name, const char *snap, strata_render_format f,
+static int render_to(const char *dir, const char *name, const strata_snapshot *snap, strata_render_format f,
 	const strata_render_options *ro, strata_error *err)
 {
 	strata_buf out = STRATA_BUF_INIT;
@@ -208,7 +208,7 @@ static int render_to(const char *dir, const char *name, const char *snap, strata
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	rc = strata_catalog_render(&out, snap, f, ro, err);
+	rc = strata_catalog_render_parsed(&out, snap, f, ro, err);
 	if (rc == 0)
 		rc = write_file(path, &out, err);
 	strata_buf_release(&out);
@@ -232,6 +232,7 @@ static int run_docs(cli_ctx *ctx, schema_opts *o)
 		{ "mmd", STRATA_RENDER_MERMAID }, { "puml", STRATA_RENDER_PLANTUML }, { "dot", STRATA_RENDER_DOT },
 	};
 	strata_render_options ro = STRATA_RENDER_OPTIONS_INIT;
+	strata_snapshot *parsed = NULL;
 	strata_error err = STRATA_ERROR_INIT;
 	strata_conninfo *ci = NULL;
 	strata_conn *c = NULL;
@@ -255,14 +256,19 @@ static int run_docs(cli_ctx *ctx, schema_opts *o)
 			: cli_report(ctx, &err);
 		goto done;
 	}
+	rc = strata_snapshot_parse(&parsed, strata_buf_cstr(&doc), &err);
+	if (rc != 0) {
+		rc = cli_report(ctx, &err);
+		goto done;
+	}
 	ro.classified = (const char *const *)keys;
 	ro.classes = (const char *const *)entries;
 	ro.nclassified = nkeys;
-	rc = render_to(dir, "README.md", strata_buf_cstr(&doc), STRATA_RENDER_MARKDOWN, &ro, &err);
+	rc = render_to(dir, "README.md", parsed, STRATA_RENDER_MARKDOWN, &ro, &err);
 	files++;
 	for (k = 0; k < ST_LINT_ERDS && rc == 0; k++) {
 		snprintf(name, sizeof(name), "schema.%s", erds[k].ext);
-		rc = render_to(dir, name, strata_buf_cstr(&doc), erds[k].f, &ro, &err);
+		rc = render_to(dir, name, parsed, erds[k].f, &ro, &err);
 		files++;
 	}
 	/* Per schema too: the ERDs of large databases stay legible. */
@@ -274,7 +280,7 @@ static int run_docs(cli_ctx *ctx, schema_opts *o)
 		ro.schema = sname;
 		for (k = 0; k < ST_LINT_ERDS && rc == 0; k++) {
 			snprintf(name, sizeof(name), "%s.%s", sname, erds[k].ext);
-			rc = render_to(dir, name, strata_buf_cstr(&doc), erds[k].f, &ro, &err);
+			rc = render_to(dir, name, parsed, erds[k].f, &ro, &err);
 			files++;
 		}
 		if (rc == 0 && have_dot) {
@@ -294,6 +300,7 @@ static int run_docs(cli_ctx *ctx, schema_opts *o)
 	strata_log(STRATA_LOG_NOTICE, "wrote %zu files%s to %s (schema sha256:%s)", files + (size_t)svgs,
 		have_dot ? ", SVGs included" : " (no SVG: Graphviz's dot is not installed)", dir, fp);
 done:
+	strata_snapshot_free(parsed);
 	strata_classification_free(keys, nkeys);
 	strata_classification_free(entries, nkeys);
 	strata_buf_release(&doc);

@@ -104,6 +104,13 @@ typedef struct strata_render_options {
 STRATA_API int strata_catalog_render(strata_buf *out, const char *snapshot, strata_render_format format,
 	const strata_render_options *opts, strata_error *err);
 
+/* A snapshot read once, to render it several times (a large schema's JSON takes a while to read). */
+typedef struct strata_snapshot strata_snapshot;
+STRATA_API int strata_snapshot_parse(strata_snapshot **out, const char *snapshot, strata_error *err);
+STRATA_API void strata_snapshot_free(strata_snapshot *s);
+STRATA_API int strata_catalog_render_parsed(strata_buf *out, const strata_snapshot *s,
+	strata_render_format format, const strata_render_options *opts, strata_error *err);
+
 #ifdef __cplusplus
 }
 #endif
