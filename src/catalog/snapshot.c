@@ -67,6 +67,13 @@ int strata_catalog_snapshot(strata_buf *out, char fingerprint[65], strata_conn *
 	tx.isolation = STRATA_ISOLATION_REPEATABLE_READ;
 	tx.read_only = 1;
 	rc = strata_tx_begin(c, &tx, err);
+	/*
+	 * Once the catalog is analyzed, the statement's estimated cost passes the
+	 * JIT thresholds, and compiling it costs more than running it (5,000
+	 * tables: 3.0 s with JIT, 1.4 s without).
+	 */
+	if (rc == 0)
+		rc = strata_conn_exec(c, "SET LOCAL jit = off", err);
 	if (rc == 0)
 		rc = strata_conn_query_value(&doc, c, strata_buf_cstr(&sql), 2, params, err);
 	if (rc == 0)
