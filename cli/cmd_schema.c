@@ -13,6 +13,7 @@
 #include "migrate_cli.h"
 
 typedef struct schema_opts {
+	const char *dictionary;
 	const char *output_dir;
 	const char *classification;
 	const char *output;
@@ -25,7 +26,8 @@ static void print_help(cli_ctx *ctx, const cli_option *opts)
 	printf("Usage: strata schema snapshot [--output FILE] [--schema S]... [--fingerprint]\n"
 		"       strata schema diff A B\n"
 		"       strata schema drift\n"
-		"       strata schema docs [--output-dir DIR] [--classification FILE]\n\n"
+		"       strata schema docs [--output-dir DIR] [--classification FILE]\n"
+		"       strata schema validate [--dictionary FILE] [--classification FILE]\n\n"
 		"The live database's schema as one deterministic JSON document: schemas, tables\n"
 		"(partitions too), columns, constraints, indexes, views, sequences, functions,\n"
 		"triggers, types, extensions, row-level security and policies, grants, comments and\n"
@@ -37,6 +39,9 @@ static void print_help(cli_ctx *ctx, const cli_option *opts)
 		"            when they differ)\n"
 		"  docs      the data dictionary (Markdown) and ERDs (Mermaid, PlantUML, DOT, SVG\n"
 		"            with Graphviz), whole and per schema, in --output-dir\n"
+		"  validate  the database against the committed dictionary and classification:\n"
+		"            undocumented tables, columns without comment or classification, and\n"
+		"            documented objects that no longer exist (exit 1 on findings)\n"
 		"  drift     the database against what its applied migrations give, replayed on a\n"
 		"            scratch database: every change made by hand (exit 1 when there is one)\n\n");
 	cli_print_options(stdout, "Options", opts);
@@ -310,6 +315,146 @@ done:
 	return rc;
 }
 
+/* Reads a whole file into out. */
+static int read_all(const char *path, strata_buf *out, strata_error *err)
+{
+	char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return strata_error_set(err, STRATA_EIO, "cannot read %s", path);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strata_buf_append(out, chunk, n);
+	fclose(f);
+	return strata_buf_failed(out) ? strata_error_set(err, STRATA_ENOMEM, "out of memory") : 0;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int has(char **sorted, size_t n, const char *key)
+{
+	return n > 0 && bsearch(&key, sorted, n, sizeof(char *), cmp_cstr) != NULL;
+}
+
+/*
+ * The live database against the committed dictionary (its "## schema.table"
+ * headings) and the data classification: undocumented tables, columns
+ * without a comment or a classification, and documented tables or
+ * classified columns that no longer exist.
+ */
+static int run_validate(cli_ctx *ctx, schema_opts *o)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_conninfo *ci = NULL;
+	strata_conn *c = NULL;
+	strata_result *r = NULL;
+	strata_buf dict = STRATA_BUF_INIT, out = STRATA_BUF_INIT;
+	char **documented = NULL, **classified = NULL, **live_tables = NULL, **live_cols = NULL;
+	size_t ndoc = 0, ncls = 0, nlt = 0, nlc = 0, i, findings = 0;
+	const char *p;
+	int rc, k;
+
+	if (o->dictionary == NULL && o->classification == NULL)
+		return cli_usage_error(ctx, "'strata schema validate' needs --dictionary FILE and/or --classification FILE");
+	rc = cli_resolve_database(&ci, ctx, &err);
+	if (rc == 0)
+		rc = strata_conn_open(&c, ci, &err);
+	if (rc == 0 && o->dictionary != NULL)
+		rc = read_all(o->dictionary, &dict, &err);
+	if (rc == 0 && o->classification != NULL)
+		rc = strata_classification_load(&classified, &ncls, o->classification, &err);
+	if (rc == 0)
+		rc = strata_conn_query(&r, c, "SELECT n.nspname || '.' || c.relname, a.attname, "
+			"pg_catalog.col_description(c.oid, a.attnum) IS NOT NULL "
+			"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+			"JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+			"WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+			"AND n.nspname <> ALL (ARRAY['pg_catalog', 'information_schema', 'strata']) "
+			"AND n.nspname !~ '^pg_' ORDER BY 1, a.attnum", 0, NULL, &err);
+	if (rc != 0) {
+		rc = err.code == STRATA_EIO || err.code == STRATA_EINVAL ? cli_report_exit(ctx, &err, CLI_EXIT_INPUT)
+			: cli_report(ctx, &err);
+		goto done;
+	}
+	/* The dictionary's tables: its "## schema.table" headings. */
+	for (p = dict.ptr; p != NULL && (p = strstr(p, "\n## ")) != NULL; p += 4) {
+		const char *e = strchr(p + 4, '\n');
+		size_t len = e != NULL ? (size_t)(e - p - 4) : strlen(p + 4);
+		char **grown = realloc(documented, (ndoc + 1) * sizeof(char *));
+
+		if (grown == NULL)
+			break;
+		documented = grown;
+		documented[ndoc] = strndup(p + 4, len);
+		if (documented[ndoc] != NULL)
+			ndoc++;
+	}
+	qsort(documented, ndoc, sizeof(char *), cmp_cstr);
+	live_tables = calloc((size_t)strata_result_nrows(r) + 1, sizeof(char *));
+	live_cols = calloc((size_t)strata_result_nrows(r) + 1, sizeof(char *));
+	for (k = 0; live_tables != NULL && live_cols != NULL && k < strata_result_nrows(r); k++) {
+		const char *t = strata_result_value(r, k, 0), *col = strata_result_value(r, k, 1);
+		strata_buf key = STRATA_BUF_INIT;
+
+		strata_buf_printf(&key, "%s.%s", t, col);
+		live_cols[nlc++] = strata_buf_detach(&key);
+		if (nlt == 0 || strcmp(live_tables[nlt - 1], t) != 0) {
+			live_tables[nlt++] = strdup(t);
+			if (o->dictionary != NULL && !has(documented, ndoc, t)) {
+				strata_buf_printf(&out, "undocumented table %s: not in %s\n", t, o->dictionary);
+				findings++;
+			}
+		}
+		if (strcmp(strata_result_value(r, k, 2), "t") != 0) {
+			strata_buf_printf(&out, "column %s.%s has no comment\n", t, col);
+			findings++;
+		}
+		if (o->classification != NULL && !has(classified, ncls, live_cols[nlc - 1])) {
+			strata_buf_printf(&out, "column %s.%s has no entry in %s\n", t, col, o->classification);
+			findings++;
+		}
+	}
+	qsort(live_tables, nlt, sizeof(char *), cmp_cstr);
+	qsort(live_cols, nlc, sizeof(char *), cmp_cstr);
+	for (i = 0; i < ndoc; i++)
+		if (!has(live_tables, nlt, documented[i])) {
+			strata_buf_printf(&out, "documented table %s no longer exists\n", documented[i]);
+			findings++;
+		}
+	for (i = 0; i < ncls; i++)
+		if (!has(live_cols, nlc, classified[i])) {
+			strata_buf_printf(&out, "classified column %s no longer exists\n", classified[i]);
+			findings++;
+		}
+	if (findings == 0)
+		strata_buf_printf(&out, "%zu tables, %zu columns: documented and classified\n", nlt, nlc);
+	else
+		strata_buf_printf(&out, "%zu finding%s\n", findings, findings == 1 ? "" : "s");
+	cli_write_stdout(&out);
+	rc = findings == 0 ? CLI_EXIT_OK : CLI_EXIT_FINDINGS;
+done:
+	for (i = 0; i < ndoc; i++)
+		free(documented[i]);
+	free(documented);
+	for (i = 0; i < nlt; i++)
+		free(live_tables[i]);
+	free(live_tables);
+	for (i = 0; i < nlc; i++)
+		strata_free(live_cols[i]);
+	free(live_cols);
+	strata_classification_free(classified, ncls);
+	strata_result_free(r);
+	strata_buf_release(&dict);
+	strata_buf_release(&out);
+	strata_conn_close(c);
+	strata_conninfo_free(ci);
+	return rc;
+}
+
 static int run_snapshot(cli_ctx *ctx, schema_opts *o)
 {
 	strata_snapshot_options so = STRATA_SNAPSHOT_OPTIONS_INIT;
@@ -359,10 +504,12 @@ int cmd_schema(cli_ctx *ctx, int argc, char **argv)
 		{ "schema", 0, CLI_OPT_LIST, &o.schemas, "S",
 		  "only schema S (repeatable; default every schema but the system ones and the ledger's)",
 		  0, 0, NULL },
+		{ "dictionary", 0, CLI_OPT_STRING, &o.dictionary, "FILE",
+		  "validate: the committed data dictionary (strata schema docs' README.md)", 0, 0, NULL },
 		{ "output-dir", 0, CLI_OPT_STRING, &o.output_dir, "DIR",
 		  "docs: where to write the dictionary and ERDs (default docs/schema)", 0, 0, NULL },
 		{ "classification", 0, CLI_OPT_STRING, &o.classification, "FILE",
-		  "docs: the data classification to show in the dictionary", 0, 0, NULL },
+		  "docs, validate: the data classification (tables: {schema.table: {column: ...}})", 0, 0, NULL },
 		{ "fingerprint", 0, CLI_OPT_FLAG, &o.fingerprint_only, NULL,
 		  "print only the fingerprint (sha256:...)", 0, 0, NULL },
 		CLI_OPTIONS_END
@@ -380,6 +527,12 @@ int cmd_schema(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (nargs == 0)
 		return cli_usage_error(ctx, "'strata schema' needs a command: snapshot (see 'strata schema --help')");
+	if (strcmp(args[0], "validate") == 0) {
+		if (nargs > 1)
+			return cli_usage_error(ctx, "'strata schema validate' takes no arguments (got '%s')", args[1]);
+		ctx->command = "schema validate";
+		return run_validate(ctx, &o);
+	}
 	if (strcmp(args[0], "docs") == 0) {
 		if (nargs > 1)
 			return cli_usage_error(ctx, "'strata schema docs' takes no arguments (got '%s')", args[1]);

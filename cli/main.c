@@ -18,7 +18,7 @@
 static const cli_command commands[] = {
 	{ "dev", "run a local PostgreSQL cluster for this project (up, down, status, url, psql, reset, destroy)", cmd_dev },
 	{ "migrate", "versioned migrations: validate, status, plan, up, down, redo, goto, history, new, baseline, repair", cmd_migrate },
-	{ "schema", "the live schema as data: snapshot (deterministic JSON and its fingerprint), diff, drift", cmd_schema },
+	{ "schema", "the live schema as data: snapshot (deterministic JSON and its fingerprint), diff, drift, docs, validate", cmd_schema },
 	{ "lint", "check migrations for locks, rewrites and breakage on a busy database", cmd_lint },
 	{ "seed", "seed a migrated database: run new and changed seed files, each in one transaction", cmd_seed },
 	{ "tenancy", "tenant isolation: check row-level security and policies, probe across tenants", cmd_tenancy },

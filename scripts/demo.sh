@@ -66,6 +66,9 @@ step "strata -C schema/platform schema drift"
 step "strata schema docs: the platform's dictionary and ERDs in docs/platform"
 "$strata" schema docs --output-dir "$(dirname "$platform")/../docs/platform" \
 	--classification "$platform/classification.yaml"
+step "strata schema validate: the platform database against docs/platform and its classification"
+"$strata" schema validate --dictionary "$(dirname "$platform")/../docs/platform/README.md" \
+	--classification "$platform/classification.yaml"
 step "strata -C schema/platform migrate smoke"
 "$strata" --project-dir "$platform" migrate smoke
 step "strata -C schema/platform seed"

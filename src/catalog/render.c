@@ -224,7 +224,7 @@ static void markdown(strata_buf *b, json_t *doc, const strata_render_options *o)
 			fk_ref key, *hit;
 
 			key.target = name;
-			hit = bsearch(&key, refs, nrefs, sizeof(*refs), cmp_ref_target);
+			hit = nrefs > 0 ? bsearch(&key, refs, nrefs, sizeof(*refs), cmp_ref_target) : NULL;
 			while (hit != NULL && hit > refs && strcmp(hit[-1].target, name) == 0)
 				hit--;
 			if (hit != NULL)

@@ -307,6 +307,7 @@ static void readme_quickstart_demo_works_twice(void **state)
 			assert_non_null(strstr(o, "14 files, 426 statements: no findings"));
 			assert_non_null(strstr(o, "no drift: the database is what its 14 applied migrations give"));
 			assert_non_null(strstr(o, "14 migrations: every down is a true inverse"));
+			assert_non_null(strstr(o, "19 tables, 162 columns: documented and classified"));
 			assert_non_null(strstr(o, "14 applied, 0 pending"));
 			assert_non_null(strstr(e, i == 0 ? "strata: seeded 4 files" : "strata: 4 seed files up to date"));
 			if (i == 1)

@@ -488,6 +488,51 @@ static void docs_write_the_dictionary_and_erds(void **state)
 	free(text);
 }
 
+/* schema validate: the database against the committed dictionary and classification. */
+static void validate_finds_what_the_docs_miss(void **state)
+{
+	char *dir = th_tempdir("schema-validate"), dict[600], cls[600];
+	const char *docs[] = { "docs", "--output-dir", NULL, NULL };
+	const char *validate[] = { "validate", "--dictionary", dict, "--classification", cls, NULL };
+	strata_conn *c;
+	cli_result r;
+	fx a;
+
+	(void)state;
+	docs[2] = dir;
+	snprintf(dict, sizeof(dict), "%s/README.md", dir);
+	snprintf(cls, sizeof(cls), "%s/classification.yaml", dir);
+	db_new(&a, "CREATE SCHEMA app; CREATE TABLE app.a (id int, email text);"
+		"COMMENT ON COLUMN app.a.id IS 'the id'; COMMENT ON COLUMN app.a.email IS 'where to write';"
+		"CREATE TABLE app.old (id int); COMMENT ON COLUMN app.old.id IS 'the id'");
+	th_write_file(cls, "tables:\n  app.a:\n    id: {class: internal}\n    email: {class: confidential}\n"
+		"  app.old:\n    id: {class: internal}\n", 0644);
+	schema_cmd(&r, &a, docs, 0);
+	cli_result_free(&r);
+	schema_cmd(&r, &a, validate, 0);
+	assert_non_null(strstr(strata_buf_cstr(&r.out), "2 tables, 3 columns: documented and classified\n"));
+	cli_result_free(&r);
+	c = th_connect(a.url);
+	th_exec(c, "DROP TABLE app.old; CREATE TABLE app.b (id int); ALTER TABLE app.a ADD COLUMN phone text");
+	strata_conn_close(c);
+	schema_cmd(&r, &a, validate, 1);
+	{
+		const char *o = strata_buf_cstr(&r.out);
+
+		assert_non_null(strstr(o, "undocumented table app.b: not in "));
+		assert_non_null(strstr(o, "column app.a.phone has no comment\n"));
+		assert_non_null(strstr(o, "column app.a.phone has no entry in "));
+		assert_non_null(strstr(o, "column app.b.id has no comment\n"));
+		assert_non_null(strstr(o, "documented table app.old no longer exists\n"));
+		assert_non_null(strstr(o, "classified column app.old.id no longer exists\n"));
+		assert_non_null(strstr(o, "7 findings\n"));
+	}
+	cli_result_free(&r);
+	db_free(&a);
+	th_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +542,7 @@ int main(void)
 		cmocka_unit_test(smoke_proves_every_down_is_an_inverse),
 		cmocka_unit_test(drift_names_what_changed_by_hand),
 		cmocka_unit_test(docs_write_the_dictionary_and_erds),
+		cmocka_unit_test(validate_finds_what_the_docs_miss),
 	};
 
 	th_init();
