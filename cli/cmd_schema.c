@@ -35,8 +35,9 @@ static void print_help(cli_ctx *ctx, const cli_option *opts)
 		"the SHA-256 of the document.\n\n"
 		"Commands:\n"
 		"  snapshot  write the snapshot (stdout, or --output FILE) and print its fingerprint\n"
-		"  diff A B  what changed from A to B, each a snapshot file or a database URL (exit 1\n"
-		"            when they differ)\n"
+		"  diff A B  what changed from A to B, each a snapshot file, a database URL or a\n"
+		"            project folder (its migrations applied on a scratch database); exit 1\n"
+		"            when they differ\n"
 		"  docs      the data dictionary (Markdown) and ERDs (Mermaid, PlantUML, DOT, SVG\n"
 		"            with Graphviz), whole and per schema, in --output-dir\n"
 		"  validate  the database against the committed dictionary and classification:\n"
@@ -101,7 +102,6 @@ static int side(cli_ctx *ctx, const char *arg, strata_buf *out, strata_error *er
 	size_t n;
 	int rc;
 
-	(void)ctx;
 	if (strncmp(arg, "postgres://", 11) == 0 || strncmp(arg, "postgresql://", 13) == 0) {
 		rc = strata_conninfo_parse(&ci, arg, STRATA_CONN_SOURCE_EXPLICIT, err);
 		if (rc == 0)
@@ -111,6 +111,12 @@ static int side(cli_ctx *ctx, const char *arg, strata_buf *out, strata_error *er
 		strata_conn_close(c);
 		strata_conninfo_free(ci);
 		return rc;
+	}
+	{
+		struct stat st;
+
+		if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+			return mig_project_snapshot(ctx, arg, out, err);
 	}
 	f = fopen(arg, "rb");
 	if (f == NULL)

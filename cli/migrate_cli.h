@@ -78,6 +78,8 @@ int mig_load(mig_project *p, cli_ctx *ctx, const mig_opts *o);
 int mig_smoke(cli_ctx *ctx, mig_opts *o);
 /* migrate_smoke.c: strata schema drift (the live database against its replayed migrations). */
 int mig_drift(cli_ctx *ctx, mig_opts *o);
+/* The snapshot of what the project in dir's migrations give, applied on a scratch database. */
+int mig_project_snapshot(cli_ctx *ctx, const char *dir, strata_buf *out, strata_error *err);
 /* The same in two halves: the config (strata.yaml, --track), then the files. */
 int mig_load_config(mig_project *p, cli_ctx *ctx, const mig_opts *o);
 int mig_load_sources(mig_project *p, cli_ctx *ctx, const mig_opts *o);

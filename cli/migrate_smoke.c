@@ -295,6 +295,50 @@ done:
 	return rc;
 }
 
+int mig_project_snapshot(cli_ctx *ctx, const char *dir, strata_buf *out, strata_error *err)
+{
+	const char *saved_dir = ctx->project_dir;
+	strata_conn *admin = NULL;
+	char name[96] = "", fp[65];
+	mig_opts mo;
+	mig_project p;
+	smoke s;
+	size_t i;
+	int rc;
+
+	memset(&mo, 0, sizeof(mo));
+	mo.lock_wait_ms = mo.lock_timeout_ms = mo.statement_timeout_ms = -1;
+	mo.lock_retries = -1;
+	mo.canary = -1;
+	memset(&s, 0, sizeof(s));
+	ctx->project_dir = dir;
+	rc = mig_load(&p, ctx, &mo);
+	ctx->project_dir = saved_dir;
+	if (rc != 0)
+		return strata_error_set(err, STRATA_EINVAL, "%s: the migrations cannot be loaded (see above)", dir);
+	s.ctx = ctx;
+	s.p = &p;
+	s.so.ledger_schema = p.config->ledger_schema;
+	rc = scratch_open(&s, &admin, name, sizeof(name), err);
+	for (i = 0; i < p.n && rc == 0; i++) {
+		strata_run_options ro = STRATA_RUN_OPTIONS_INIT;
+		strata_run_result res;
+		strata_source *one[1];
+
+		ro.config = p.config;
+		one[0] = p.sources[i];
+		rc = strata_migrate_run(&res, NULL, s.c, one, 1, &ro, err);
+		if (rc != 0)
+			strata_error_prefix(err, "%s: applying track %s on a scratch database", dir,
+				p.sources[i]->track->name);
+	}
+	if (rc == 0)
+		rc = strata_catalog_snapshot(out, fp, s.c, &s.so, err);
+	scratch_close(&s, admin, name);
+	mig_project_free(&p);
+	return rc;
+}
+
 int mig_smoke(cli_ctx *ctx, mig_opts *o)
 {
 	strata_error err = STRATA_ERROR_INIT;

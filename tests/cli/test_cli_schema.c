@@ -424,6 +424,17 @@ static void drift_names_what_changed_by_hand(void **state)
 			strata_buf_cstr(&r.err));
 	assert_non_null(strstr(strata_buf_cstr(&r.out), "no drift: the database is what its 2 applied migrations give"));
 	cli_result_free(&r);
+	/* The project folder as a side of a diff: its migrations on a scratch database. */
+	{
+		const char *argv[] = { "schema", "diff", dir, a.url, NULL };
+
+		cli_run(&r, NULL, env, argv);
+		if (r.status != 0)
+			fail_msg("diff of the project against its database: exit %d\n%s%s", r.status,
+				strata_buf_cstr(&r.out), strata_buf_cstr(&r.err));
+		assert_string_equal(strata_buf_cstr(&r.out), "the schemas are the same\n");
+		cli_result_free(&r);
+	}
 	c = th_connect(a.url);
 	th_exec(c, "ALTER TABLE t ADD COLUMN note text; DROP INDEX t_x; ALTER POLICY t_owner ON t USING (true)");
 	strata_conn_close(c);
@@ -434,6 +445,14 @@ static void drift_names_what_changed_by_hand(void **state)
 	assert_non_null(strstr(strata_buf_cstr(&r.out), "~ policy public.t.t_owner: using \"(owner_id IS NOT NULL)\" -> \"true\"\n"));
 	assert_non_null(strstr(strata_buf_cstr(&r.out), "3 changes made outside the migrations"));
 	cli_result_free(&r);
+	{
+		const char *argv[] = { "schema", "diff", dir, a.url, NULL };
+
+		cli_run(&r, NULL, env, argv);
+		assert_int_equal(r.status, 1);
+		assert_non_null(strstr(strata_buf_cstr(&r.out), "+ column public.t.note\n"));
+		cli_result_free(&r);
+	}
 	db_free(&a);
 	th_rmtree(dir);
 	free(dir);
