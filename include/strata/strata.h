@@ -23,5 +23,6 @@
 #include "tenancy.h"
 #include "lint.h"
 #include "catalog.h"
+#include "jcs.h"
 
 #endif
