@@ -158,34 +158,20 @@ static int lint_project(cli_ctx *ctx, lint_cli_opts *o, lint_runs *runs, strata_
 			rc = cli_report(ctx, &err);
 			break;
 		}
-		in = calloc(src->n + 1, sizeof(*in));
-		paths = calloc(src->n + 1, sizeof(*paths));
-		for (j = 0; in != NULL && paths != NULL && j < src->n; j++) {
-			const strata_sql_part *up = &src->migrations[j].up;
-
-			/* Findings name the file relative to the project; it is read from the root. */
-			strata_buf_printf(&paths[j], "%s/%s", config->root, up->path);
-			in[j].path = up->path;
-			in[j].file = strata_buf_cstr(&paths[j]);
-			in[j].text = up->sql;
-			in[j].len = up->len;
-			in[j].first_line = up->first_line;
-		in[j].no_transaction = up->mode == STRATA_EXEC_STATEMENTS;
-		in[j].applied = o->since != NULL && strata_version_compare(src->migrations[j].version, o->since) < 0;
-		}
+		in = lint_source_inputs(src, src->n, &paths);
+		for (j = 0; in != NULL && j < src->n; j++)
+			in[j].applied = o->since != NULL &&
+				strata_version_compare(src->migrations[j].version, o->since) < 0;
 		/* strata's runner sets the track's lock_timeout (5s unless configured to 0). */
 		lo->runner_lock_timeout = !o->no_transaction &&
 			strata_track_lock_timeout_ms(config, &config->tracks[i]) > 0;
-		if (in == NULL || paths == NULL) {
+		if (in == NULL) {
 			strata_error_set(&err, STRATA_ENOMEM, "out of memory");
 			rc = cli_report(ctx, &err);
 		} else {
 			rc = lint_run_inputs(ctx, runs, in, src->n, lo, config->tracks[i].name);
 		}
-		for (j = 0; paths != NULL && j < src->n; j++)
-			strata_buf_release(&paths[j]);
-		free(paths);
-		free(in);
+		lint_source_inputs_free(in, paths, src->n);
 		strata_source_free(src);
 	}
 	if (rc == 0 && o->track != NULL && runs->n == 0) {

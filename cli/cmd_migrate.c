@@ -110,11 +110,7 @@ int cmd_migrate(cli_ctx *ctx, int argc, char **argv)
 	char **args;
 	int nargs, idx, rc;
 
-	memset(&o, 0, sizeof(o));
-	o.lock_wait_ms = o.lock_timeout_ms = o.statement_timeout_ms = -1;
-	o.lock_retries = -1;
-	o.canary = -1;
-	o.limit = 50;
+	mig_opts_init(&o);
 	idx = cli_command_index(ctx, argc, argv);
 	if (idx >= argc) {
 		rc = cli_parse(ctx, opts, argc, argv, &args, &nargs, "migrate");

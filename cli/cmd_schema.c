@@ -91,15 +91,27 @@ static int write_file(const char *path, const strata_buf *data, strata_error *er
 	return 0;
 }
 
+/* Reads a whole file into out. */
+static int read_all(const char *path, strata_buf *out, strata_error *err)
+{
+	char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return strata_error_set(err, STRATA_EIO, "cannot read %s", path);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strata_buf_append(out, chunk, n);
+	fclose(f);
+	return strata_buf_failed(out) ? strata_error_set(err, STRATA_ENOMEM, "out of memory") : 0;
+}
+
 /* A diff side: a database URL (snapshot taken now) or a snapshot file. */
 static int side(cli_ctx *ctx, const char *arg, strata_buf *out, strata_error *err)
 {
 	strata_conninfo *ci = NULL;
 	strata_conn *c = NULL;
 	char fp[65];
-	FILE *f;
-	char chunk[65536];
-	size_t n;
 	int rc;
 
 	if (strncmp(arg, "postgres://", 11) == 0 || strncmp(arg, "postgresql://", 13) == 0) {
@@ -118,20 +130,18 @@ static int side(cli_ctx *ctx, const char *arg, strata_buf *out, strata_error *er
 		if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
 			return mig_project_snapshot(ctx, arg, out, err);
 	}
-	f = fopen(arg, "rb");
-	if (f == NULL)
-		return strata_error_set(err, STRATA_EIO, "cannot read %s", arg);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		strata_buf_append(out, chunk, n);
-	fclose(f);
-	if (strata_buf_failed(out))
-		return strata_error_set(err, STRATA_ENOMEM, "out of memory reading %s", arg);
-	return 0;
+	return read_all(arg, out, err);
 }
 
-static const char *change_sign(strata_change_kind k)
+void mig_change_line(strata_buf *out, const char *indent, const strata_schema_change *c)
 {
-	return k == STRATA_CHANGE_ADDED ? "+" : k == STRATA_CHANGE_REMOVED ? "-" : "~";
+	const char *sign = c->kind == STRATA_CHANGE_ADDED ? "+" : c->kind == STRATA_CHANGE_REMOVED ? "-" : "~";
+
+	if (c->property != NULL)
+		strata_buf_printf(out, "%s%s %s: %s %s -> %s\n", indent, sign, c->object, c->property, c->before,
+			c->after);
+	else
+		strata_buf_printf(out, "%s%s %s\n", indent, sign, c->object);
 }
 
 static int run_diff(cli_ctx *ctx, const char *a, const char *b)
@@ -187,11 +197,7 @@ static int run_diff(cli_ctx *ctx, const char *a, const char *b)
 			const strata_schema_change *c = &d->changes[i];
 
 			counts[c->kind]++;
-			if (c->property != NULL)
-				strata_buf_printf(&out, "%s %s: %s %s -> %s\n", change_sign(c->kind), c->object,
-					c->property, c->before, c->after);
-			else
-				strata_buf_printf(&out, "%s %s\n", change_sign(c->kind), c->object);
+			mig_change_line(&out, "", c);
 		}
 		if (d->n == 0)
 			strata_buf_puts(&out, "the schemas are the same\n");
@@ -319,21 +325,6 @@ done:
 	strata_conn_close(c);
 	strata_conninfo_free(ci);
 	return rc;
-}
-
-/* Reads a whole file into out. */
-static int read_all(const char *path, strata_buf *out, strata_error *err)
-{
-	char chunk[65536];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL)
-		return strata_error_set(err, STRATA_EIO, "cannot read %s", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		strata_buf_append(out, chunk, n);
-	fclose(f);
-	return strata_buf_failed(out) ? strata_error_set(err, STRATA_ENOMEM, "out of memory") : 0;
 }
 
 static int cmp_cstr(const void *a, const void *b)
@@ -550,10 +541,7 @@ int cmd_schema(cli_ctx *ctx, int argc, char **argv)
 
 		if (nargs > 1)
 			return cli_usage_error(ctx, "'strata schema drift' takes no arguments (got '%s')", args[1]);
-		memset(&mo, 0, sizeof(mo));
-		mo.lock_wait_ms = mo.lock_timeout_ms = mo.statement_timeout_ms = -1;
-		mo.lock_retries = -1;
-		mo.canary = -1;
+		mig_opts_init(&mo);
 		ctx->command = "schema drift";
 		return mig_drift(ctx, &mo);
 	}

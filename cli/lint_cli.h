@@ -58,6 +58,14 @@ int lint_baseline_load(cli_ctx *ctx, lint_config *lc, const char *path, strata_l
 int lint_baseline_write(cli_ctx *ctx, const char *path, const lint_runs *runs);
 void lint_config_release(lint_config *lc);
 
+/*
+ * Lint inputs for the first n up files of src: named relative to the
+ * project, read from its root, their text when the source holds it, their
+ * first line and how the runner runs them (applied left 0). NULL on no memory.
+ */
+strata_lint_input *lint_source_inputs(const strata_source *src, size_t n, strata_buf **paths);
+void lint_source_inputs_free(strata_lint_input *in, strata_buf *paths, size_t n);
+
 /* The reports of a lint: one per run (a track, or the files given). */
 typedef struct lint_runs {
 	strata_lint_report **reports;

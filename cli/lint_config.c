@@ -201,3 +201,39 @@ void lint_config_release(lint_config *lc)
 	free(lc->baseline);
 	memset(lc, 0, sizeof(*lc));
 }
+
+strata_lint_input *lint_source_inputs(const strata_source *src, size_t n, strata_buf **paths)
+{
+	strata_lint_input *in = calloc(n + 1, sizeof(*in));
+	size_t j;
+
+	*paths = calloc(n + 1, sizeof(**paths));
+	if (in == NULL || *paths == NULL) {
+		free(in);
+		free(*paths);
+		*paths = NULL;
+		return NULL;
+	}
+	for (j = 0; j < n; j++) {
+		const strata_sql_part *up = &src->migrations[j].up;
+
+		strata_buf_printf(&(*paths)[j], "%s/%s", src->root, up->path);
+		in[j].path = up->path;
+		in[j].file = strata_buf_cstr(&(*paths)[j]);
+		in[j].text = up->sql;
+		in[j].len = up->len;
+		in[j].first_line = up->first_line;
+		in[j].no_transaction = up->mode == STRATA_EXEC_STATEMENTS;
+	}
+	return in;
+}
+
+void lint_source_inputs_free(strata_lint_input *in, strata_buf *paths, size_t n)
+{
+	size_t j;
+
+	for (j = 0; paths != NULL && j < n; j++)
+		strata_buf_release(&paths[j]);
+	free(paths);
+	free(in);
+}

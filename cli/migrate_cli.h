@@ -74,8 +74,12 @@ void mig_guard_release(mig_guard *g);
  * mig_project_free whatever the result.
  */
 int mig_load(mig_project *p, cli_ctx *ctx, const mig_opts *o);
+/* o with every option unset (timeouts and counts from the configuration). */
+void mig_opts_init(mig_opts *o);
 /* migrate_smoke.c: strata migrate smoke. */
 int mig_smoke(cli_ctx *ctx, mig_opts *o);
+/* A schema change as one line, "+ object", "- object" or "~ object: property before -> after". */
+void mig_change_line(strata_buf *out, const char *indent, const strata_schema_change *c);
 /* migrate_smoke.c: strata schema drift (the live database against its replayed migrations). */
 int mig_drift(cli_ctx *ctx, mig_opts *o);
 /* The snapshot of what the project in dir's migrations give, applied on a scratch database. */

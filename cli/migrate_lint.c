@@ -57,37 +57,21 @@ static int lint_source(cli_ctx *ctx, mig_guard *g, const strata_source *src, con
 			last = j;
 			any = 1;
 		}
-	/* Files before a pending one that the plan does not apply are applied: context only. */
 	if (!any)
 		return 0;
 	/* The runner sets lock_timeout unless the track's is 0 (or --lock-timeout 0). */
 	lo->runner_lock_timeout = (o_lock_timeout_ms < 0 ? strata_track_lock_timeout_ms(config, src->track)
 		: o_lock_timeout_ms) > 0;
-	in = calloc(last + 2, sizeof(*in));
-	paths = calloc(last + 2, sizeof(*paths));
-	if (in == NULL || paths == NULL) {
-		free(in);
-		free(paths);
+	in = lint_source_inputs(src, last + 1, &paths);
+	if (in == NULL) {
 		strata_error_set(&err, STRATA_ENOMEM, "out of memory");
 		return cli_report(ctx, &err);
 	}
-	for (j = 0; j <= last; j++) {
-		const strata_sql_part *up = &src->migrations[j].up;
-
-		strata_buf_printf(&paths[j], "%s/%s", src->root, up->path);
-		in[j].path = up->path;
-		in[j].file = strata_buf_cstr(&paths[j]);
-		in[j].text = up->sql;
-		in[j].len = up->len;
-		in[j].first_line = up->first_line;
-		in[j].no_transaction = up->mode == STRATA_EXEC_STATEMENTS;
-		in[j].applied = step_of(plan, src->track->name, up->path) == NULL;
-	}
-	rc = lint_run_inputs(ctx, &g->runs, in, last + 1, lo, src->track->name);
+	/* Files before a pending one that the plan does not apply are applied: context only. */
 	for (j = 0; j <= last; j++)
-		strata_buf_release(&paths[j]);
-	free(paths);
-	free(in);
+		in[j].applied = step_of(plan, src->track->name, src->migrations[j].up.path) == NULL;
+	rc = lint_run_inputs(ctx, &g->runs, in, last + 1, lo, src->track->name);
+	lint_source_inputs_free(in, paths, last + 1);
 	return rc;
 }
 

@@ -79,6 +79,15 @@ int mig_print_problems(cli_ctx *ctx, const strata_problems *problems, int as_res
 	return problems->n > 0 ? CLI_EXIT_INPUT : CLI_EXIT_OK;
 }
 
+void mig_opts_init(mig_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->lock_wait_ms = o->lock_timeout_ms = o->statement_timeout_ms = -1;
+	o->lock_retries = -1;
+	o->canary = -1;
+	o->limit = 50;
+}
+
 int mig_load_config(mig_project *p, cli_ctx *ctx, const mig_opts *o)
 {
 	strata_error err = STRATA_ERROR_INIT;

@@ -58,6 +58,7 @@ static void print_diff(const char *a, const char *b, const char *what)
 {
 	strata_error err = STRATA_ERROR_INIT;
 	strata_schema_diff *d = NULL;
+	strata_buf out = STRATA_BUF_INIT;
 	size_t i;
 
 	fprintf(stderr, "  %s:\n", what);
@@ -65,15 +66,10 @@ static void print_diff(const char *a, const char *b, const char *what)
 		fprintf(stderr, "    (cannot compare: %s)\n", err.message);
 		return;
 	}
-	for (i = 0; i < d->n; i++) {
-		const strata_schema_change *c = &d->changes[i];
-		const char *sign = c->kind == STRATA_CHANGE_ADDED ? "+" : c->kind == STRATA_CHANGE_REMOVED ? "-" : "~";
-
-		if (c->property != NULL)
-			fprintf(stderr, "    %s %s: %s %s -> %s\n", sign, c->object, c->property, c->before, c->after);
-		else
-			fprintf(stderr, "    %s %s\n", sign, c->object);
-	}
+	for (i = 0; i < d->n; i++)
+		mig_change_line(&out, "    ", &d->changes[i]);
+	fputs(strata_buf_cstr(&out), stderr);
+	strata_buf_release(&out);
 	strata_schema_diff_free(d);
 }
 
@@ -217,7 +213,7 @@ int mig_drift(cli_ctx *ctx, mig_opts *o)
 	strata_conn *admin = NULL, *live = NULL;
 	strata_conninfo *ci = NULL;
 	strata_ledger *ledger = NULL;
-	strata_buf replayed = STRATA_BUF_INIT, actual = STRATA_BUF_INIT;
+	strata_buf replayed = STRATA_BUF_INIT, actual = STRATA_BUF_INIT, lines = STRATA_BUF_INIT;
 	strata_schema_diff *d = NULL;
 	char fa[65], fb[65], name[96] = "";
 	mig_project p;
@@ -266,15 +262,9 @@ int mig_drift(cli_ctx *ctx, mig_opts *o)
 		rc = cli_report(ctx, &err);
 		goto done;
 	}
-	for (i = 0; i < d->n; i++) {
-		const strata_schema_change *c = &d->changes[i];
-		const char *sign = c->kind == STRATA_CHANGE_ADDED ? "+" : c->kind == STRATA_CHANGE_REMOVED ? "-" : "~";
-
-		if (c->property != NULL)
-			printf("%s %s: %s %s -> %s\n", sign, c->object, c->property, c->before, c->after);
-		else
-			printf("%s %s\n", sign, c->object);
-	}
+	for (i = 0; i < d->n; i++)
+		mig_change_line(&lines, "", &d->changes[i]);
+	fputs(strata_buf_cstr(&lines), stdout);
 	if (d->n == 0) {
 		printf("no drift: the database is what its %zu applied migration%s give (sha256:%s)\n",
 			ledger->napplied, ledger->napplied == 1 ? "" : "s", fb);
@@ -287,6 +277,7 @@ done:
 	strata_schema_diff_free(d);
 	strata_buf_release(&replayed);
 	strata_buf_release(&actual);
+	strata_buf_release(&lines);
 	scratch_close(&s, admin, name);
 	strata_conn_close(live);
 	strata_conninfo_free(ci);
@@ -306,10 +297,7 @@ int mig_project_snapshot(cli_ctx *ctx, const char *dir, strata_buf *out, strata_
 	size_t i;
 	int rc;
 
-	memset(&mo, 0, sizeof(mo));
-	mo.lock_wait_ms = mo.lock_timeout_ms = mo.statement_timeout_ms = -1;
-	mo.lock_retries = -1;
-	mo.canary = -1;
+	mig_opts_init(&mo);
 	memset(&s, 0, sizeof(s));
 	ctx->project_dir = dir;
 	rc = mig_load(&p, ctx, &mo);

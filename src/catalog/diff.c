@@ -134,58 +134,82 @@ static void diff_object(differ *df, const char *label, const char *name, json_t 
 	}
 }
 
-/* The item of list whose identity is id, or NULL. */
-static json_t *find(json_t *list, const char *id)
+/* A list's named items by identity, sorted: one pass over each list instead of a search per item. */
+typedef struct keyed {
+	char *id;
+	json_t *item;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
 {
+	return strcmp(((const keyed *)a)->id, ((const keyed *)b)->id);
+}
+
+static keyed *index_list(json_t *list, size_t *n, int *failed)
+{
+	keyed *k = st_calloc(json_array_size(list) + 1, sizeof(*k));
 	size_t i;
 	json_t *x;
 
-	json_array_foreach(list, i, x) {
-		char *xid = identity(x);
-		int same = xid != NULL && strcmp(xid, id) == 0;
-
-		st_free(xid);
-		if (same)
-			return x;
+	*n = 0;
+	if (k == NULL) {
+		*failed = 1;
+		return NULL;
 	}
-	return NULL;
+	json_array_foreach(list, i, x) {
+		char *id = identity(x);
+
+		if (id == NULL)
+			continue;
+		k[*n].id = id;
+		k[(*n)++].item = x;
+	}
+	if (*n > 1)
+		qsort(k, *n, sizeof(*k), cmp_keyed);
+	return k;
+}
+
+static void free_index(keyed *k, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		st_free(k[i].id);
+	st_free(k);
+}
+
+/* "<kind> <parent>.<id>", or "<kind> <id>" at the top. */
+static void label_of(strata_buf *label, const char *kind, const char *parent, const char *id)
+{
+	strata_buf_clear(label);
+	strata_buf_printf(label, "%s %s%s%s", singular(kind), parent != NULL ? parent : "",
+		parent != NULL ? "." : "", id);
 }
 
 static void diff_list(differ *df, const char *kind, const char *parent, json_t *a, json_t *b)
 {
-	size_t i;
-	json_t *x;
+	strata_buf label = STRATA_BUF_INIT;
+	size_t na, nb, i = 0, j = 0;
+	keyed *ka = index_list(a, &na, &df->failed), *kb = index_list(b, &nb, &df->failed);
 
-	json_array_foreach(a, i, x) {
-		char *id = identity(x);
-		strata_buf label = STRATA_BUF_INIT;
-		json_t *y;
+	/* A merge of the two sorted lists: in both, in A only, in B only. */
+	while (!df->failed && ka != NULL && kb != NULL && (i < na || j < nb)) {
+		int c = i == na ? 1 : j == nb ? -1 : strcmp(ka[i].id, kb[j].id);
 
-		if (id == NULL)
-			continue;
-		strata_buf_printf(&label, "%s %s%s%s", singular(kind), parent != NULL ? parent : "",
-			parent != NULL ? "." : "", id);
-		y = find(b, id);
-		if (y == NULL)
+		label_of(&label, kind, parent, c <= 0 ? ka[i].id : kb[j].id);
+		if (c < 0)
 			add(df, STRATA_CHANGE_REMOVED, strata_buf_cstr(&label), NULL, NULL, NULL);
+		else if (c > 0)
+			add(df, STRATA_CHANGE_ADDED, strata_buf_cstr(&label), NULL, NULL, NULL);
 		else
 			diff_object(df, strata_buf_cstr(&label), strata_buf_cstr(&label) + strlen(singular(kind)) + 1,
-				x, y);
-		strata_buf_release(&label);
-		st_free(id);
+				ka[i].item, kb[j].item);
+		i += c <= 0;
+		j += c >= 0;
 	}
-	json_array_foreach(b, i, x) {
-		char *id = identity(x);
-		strata_buf label = STRATA_BUF_INIT;
-
-		if (id != NULL && find(a, id) == NULL) {
-			strata_buf_printf(&label, "%s %s%s%s", singular(kind), parent != NULL ? parent : "",
-				parent != NULL ? "." : "", id);
-			add(df, STRATA_CHANGE_ADDED, strata_buf_cstr(&label), NULL, NULL, NULL);
-			strata_buf_release(&label);
-		}
-		st_free(id);
-	}
+	strata_buf_release(&label);
+	free_index(ka, na);
+	free_index(kb, nb);
 }
 
 static int cmp_change(const void *x, const void *y)

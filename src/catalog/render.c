@@ -250,8 +250,12 @@ static void markdown(strata_buf *b, json_t *doc, const strata_render_options *o)
 /* An identifier the diagram languages accept: schema__table. */
 static void node_id(strata_buf *b, const char *qualified)
 {
-	for (; *qualified != '\0'; qualified++)
-		strata_buf_puts(b, *qualified == '.' ? "__" : (char[]){ *qualified, '\0' });
+	for (; *qualified != '\0'; qualified++) {
+		if (*qualified == '.')
+			strata_buf_puts(b, "__");
+		else
+			strata_buf_putc(b, *qualified);
+	}
 }
 
 /* A type as one Mermaid token: letters, digits and _ only ("text[]" is text_array). */
@@ -310,7 +314,7 @@ static void erd(strata_buf *b, json_t *doc, strata_render_format f, const strata
 				strata_buf_printf(b, "  %s%s : %s\n", json_is_true(json_object_get(x, "not_null")) ? "* " : "",
 					str(x, "name"), str(x, "type"));
 			} else {
-				strata_buf_printf(b, "%s%s : %s\\l", j > 0 ? "" : "", str(x, "name"), str(x, "type"));
+				strata_buf_printf(b, "%s : %s\\l", str(x, "name"), str(x, "type"));
 			}
 		}
 		if (f == STRATA_RENDER_DOT)

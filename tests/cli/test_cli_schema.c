@@ -243,7 +243,6 @@ static void run_diff(cli_result *r, const char *a, const char *b, const char *fo
 /* diff: every kind of change, by name and never by order; files and live databases. */
 static void diff_reports_each_kind_of_change(void **state)
 {
-	const char *const to_file[] = { "-o", NULL, NULL };
 	char *text = ddl(), *dir = th_tempdir("schema-diff"), path[600], bad[600];
 	const char *argv[4];
 	strata_conn *c;
@@ -257,7 +256,6 @@ static void diff_reports_each_kind_of_change(void **state)
 	argv[0] = "-o";
 	argv[1] = path;
 	argv[2] = NULL;
-	(void)to_file;
 	snapshot(&r, &a, argv, 0);
 	cli_result_free(&r);
 	/* Equal: the snapshot file against the other live database. */
