@@ -95,7 +95,9 @@ typedef struct cli_command {
 	int (*run)(cli_ctx *ctx, int argc, char **argv);
 } cli_command;
 
+int cmd_audit(cli_ctx *ctx, int argc, char **argv);
 int cmd_dev(cli_ctx *ctx, int argc, char **argv);
+int cmd_integrity(cli_ctx *ctx, int argc, char **argv);
 int cmd_doctor(cli_ctx *ctx, int argc, char **argv);
 int cmd_lint(cli_ctx *ctx, int argc, char **argv);
 int cmd_schema(cli_ctx *ctx, int argc, char **argv);
@@ -132,6 +134,10 @@ void cli_print_exit_codes(strata_buf *out, int json);
 
 /* Writes b to stdout (all of it, or reports an I/O error). */
 int cli_write_stdout(const strata_buf *b);
+
+/* Writes data to path through path.tmp and a rename; reads a whole file into out. STRATA_EIO naming the file. */
+int cli_write_file(const char *path, const strata_buf *data, strata_error *err);
+int cli_read_file(const char *path, strata_buf *out, strata_error *err);
 
 /* Human size: "38.2 MiB". */
 void cli_format_size(char *out, size_t outsz, long long bytes);

@@ -70,42 +70,6 @@ static int schema_names(strata_conn *c, strata_buf *out, strata_error *err)
 	return rc;
 }
 
-/* Writes data to path through path.tmp and a rename, so a reader never sees half a file. */
-static int write_file(const char *path, const strata_buf *data, strata_error *err)
-{
-	char tmp[4096];
-	FILE *f;
-	int ok;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return strata_error_set(err, STRATA_EINVAL, "path too long: %s", path);
-	f = fopen(tmp, "wb");
-	if (f == NULL)
-		return strata_error_set(err, STRATA_EIO, "cannot write %s", tmp);
-	ok = fwrite(data->ptr, 1, data->len, f) == data->len;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		remove(tmp);
-		return strata_error_set(err, STRATA_EIO, "cannot write %s", path);
-	}
-	return 0;
-}
-
-/* Reads a whole file into out. */
-static int read_all(const char *path, strata_buf *out, strata_error *err)
-{
-	char chunk[65536];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL)
-		return strata_error_set(err, STRATA_EIO, "cannot read %s", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		strata_buf_append(out, chunk, n);
-	fclose(f);
-	return strata_buf_failed(out) ? strata_error_set(err, STRATA_ENOMEM, "out of memory") : 0;
-}
-
 /* A diff side: a database URL (snapshot taken now) or a snapshot file. */
 static int side(cli_ctx *ctx, const char *arg, strata_buf *out, strata_error *err)
 {
@@ -130,7 +94,7 @@ static int side(cli_ctx *ctx, const char *arg, strata_buf *out, strata_error *er
 		if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
 			return mig_project_snapshot(ctx, arg, out, err);
 	}
-	return read_all(arg, out, err);
+	return cli_read_file(arg, out, err);
 }
 
 void mig_change_line(strata_buf *out, const char *indent, const strata_schema_change *c)
@@ -227,7 +191,7 @@ static int render_to(const char *dir, const char *name, const strata_snapshot *s
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	rc = strata_catalog_render_parsed(&out, snap, f, ro, err);
 	if (rc == 0)
-		rc = write_file(path, &out, err);
+		rc = cli_write_file(path, &out, err);
 	strata_buf_release(&out);
 	return rc;
 }
@@ -361,7 +325,7 @@ static int run_validate(cli_ctx *ctx, schema_opts *o)
 	if (rc == 0)
 		rc = strata_conn_open(&c, ci, &err);
 	if (rc == 0 && o->dictionary != NULL)
-		rc = read_all(o->dictionary, &dict, &err);
+		rc = cli_read_file(o->dictionary, &dict, &err);
 	if (rc == 0 && o->classification != NULL)
 		rc = strata_classification_load(&classified, &ncls, o->classification, &err);
 	if (rc == 0)
@@ -476,7 +440,7 @@ static int run_snapshot(cli_ctx *ctx, schema_opts *o)
 	if (o->fingerprint_only) {
 		printf("sha256:%s\n", fp);
 	} else if (o->output != NULL) {
-		if (write_file(o->output, &doc, &err) != 0) {
+		if (cli_write_file(o->output, &doc, &err) != 0) {
 			rc = cli_report_exit(ctx, &err, CLI_EXIT_INPUT);
 			goto done;
 		}

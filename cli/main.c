@@ -22,6 +22,8 @@ static const cli_command commands[] = {
 	{ "lint", "check migrations for locks, rewrites and breakage on a busy database", cmd_lint },
 	{ "seed", "seed a migrated database: run new and changed seed files, each in one transaction", cmd_seed },
 	{ "tenancy", "tenant isolation: check row-level security and policies, probe across tenants", cmd_tenancy },
+	{ "audit", "the tamper-evident audit ledger: verify chains, append, signed checkpoints, keygen, log", cmd_audit },
+	{ "integrity", "replay verification: recompute every stored message envelope's hash", cmd_integrity },
 	{ "doctor", "check the database: connection, server version, latency, recovery", cmd_doctor },
 	{ "version", "print strata's version and its libraries' versions", cmd_version },
 	{ "help", "show help for a command, or the exit codes (help exit-codes)", cmd_help },

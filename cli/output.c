@@ -235,3 +235,39 @@ void cli_notice(const char *message, void *ud)
 	(void)ud;
 	strata_log(STRATA_LOG_NOTICE, "%s", message);
 }
+
+/* Writes data to path through path.tmp and a rename, so a reader never sees half a file. */
+int cli_write_file(const char *path, const strata_buf *data, strata_error *err)
+{
+	char tmp[4096];
+	FILE *f;
+	int ok;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return strata_error_set(err, STRATA_EINVAL, "path too long: %s", path);
+	f = fopen(tmp, "wb");
+	if (f == NULL)
+		return strata_error_set(err, STRATA_EIO, "cannot write %s", tmp);
+	ok = fwrite(data->ptr, 1, data->len, f) == data->len;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		remove(tmp);
+		return strata_error_set(err, STRATA_EIO, "cannot write %s", path);
+	}
+	return 0;
+}
+
+/* Reads a whole file into out. */
+int cli_read_file(const char *path, strata_buf *out, strata_error *err)
+{
+	char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return strata_error_set(err, STRATA_EIO, "cannot read %s", path);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strata_buf_append(out, chunk, n);
+	fclose(f);
+	return strata_buf_failed(out) ? strata_error_set(err, STRATA_ENOMEM, "out of memory") : 0;
+}

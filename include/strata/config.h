@@ -145,6 +145,8 @@ typedef struct strata_project_config {
 	strata_track_config *tracks;   /* in the order strata.yaml lists them */
 	size_t ntracks;
 	char *seed_path;               /* absolute; default <root>/seeds */
+	char *audit_signing_key;       /* audit: signing_key, absolute; NULL when not set */
+	char *audit_public_key;        /* audit: public_key, absolute; NULL when not set */
 	char **tenancy_app_roles;      /* strata tenancy's application roles; none: detected */
 	size_t ntenancy_app_roles;
 	int lint_pg_version;           /* lint: pg_version, as 150000; 0: not set */

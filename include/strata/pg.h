@@ -226,6 +226,32 @@ typedef struct strata_batch_hooks {
 STRATA_API int strata_conn_exec_batch(strata_conn *c, const char *sql, const strata_batch_hooks *hooks,
 	int *failed_index, strata_error *err);
 
+/*
+ * COPY ... TO STDOUT (text or binary): fn gets each piece libpq hands over
+ * (a row, or the binary header and trailer in their own pieces); returning
+ * nonzero stops the copy (the statement is cancelled; the call returns 0).
+ */
+typedef int (*strata_copy_out_fn)(void *ctx, const char *data, size_t len);
+STRATA_API int strata_conn_copy_out(strata_conn *c, const char *sql, strata_copy_out_fn fn, void *ctx,
+	strata_error *err);
+/*
+ * COPY ... TO STDOUT (FORMAT binary), row by row: fn gets each row's fields
+ * (len -1 for NULL; the data in PostgreSQL's binary send format, valid
+ * during the call). fn returns 0 to go on, 1 to stop (not an error), -1 to
+ * stop for lack of memory. *bytes (may be NULL) counts what was read.
+ */
+#define STRATA_COPY_MAX_FIELDS 64
+typedef struct strata_copy_field {
+	const char *data;
+	int32_t len;
+} strata_copy_field;
+typedef int (*strata_copy_row_fn)(void *ctx, int nfields, const strata_copy_field *fields);
+STRATA_API int strata_conn_copy_rows(strata_conn *c, const char *sql, strata_copy_row_fn fn, void *ctx,
+	int64_t *bytes, strata_error *err);
+/* COPY ... FROM STDIN with data (len bytes, in the statement's format) as its input. */
+STRATA_API int strata_conn_copy_in(strata_conn *c, const char *sql, const void *data, size_t len,
+	strata_error *err);
+
 /* Appends ident quoted as an SQL identifier, or s as an SQL string literal. */
 STRATA_API int strata_conn_quote_ident(strata_buf *out, strata_conn *c, const char *ident,
 	strata_error *err);

@@ -24,5 +24,6 @@
 #include "lint.h"
 #include "catalog.h"
 #include "jcs.h"
+#include "audit.h"
 
 #endif

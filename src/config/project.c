@@ -15,12 +15,13 @@
 
 static const char FILE_NAME[] = "strata.yaml";
 
-static const char *const top_keys[] = { "ledger", "migrate", "tracks", "seed", "tenancy", "lint" };
+static const char *const top_keys[] = { "ledger", "migrate", "tracks", "seed", "tenancy", "lint", "audit" };
 static const char *const lint_keys[] = { "pg_version", "baseline", "rules", "classification", "naming" };
 static const char *const lint_naming_keys[] = { "table", "column", "index", "constraint", "migration" };
 static const char *const lint_rule_keys[] = { "severity", "paths", "reason" };
 static const char *const ledger_keys[] = { "schema" };
 static const char *const seed_keys[] = { "path" };
+static const char *const audit_keys[] = { "signing_key", "public_key" };
 static const char *const tenancy_keys[] = { "app_roles" };
 static const char *const migrate_keys[] = {
 	"lock_timeout", "statement_timeout", "lock_wait", "lock_retries", "long_running",
@@ -81,6 +82,8 @@ void strata_project_config_free(strata_project_config *config)
 	st_free(config->file);
 	st_free(config->ledger_schema);
 	st_free(config->seed_path);
+	st_free(config->audit_signing_key);
+	st_free(config->audit_public_key);
 	for (i = 0; i < config->ntenancy_app_roles; i++)
 		st_free(config->tenancy_app_roles[i]);
 	st_free(config->tenancy_app_roles);
@@ -299,6 +302,35 @@ static int read_seed(strata_project_config *c, const st_yaml_node **path_at,
 		}
 	}
 	st_free(path);
+	return rc;
+}
+
+/* audit: the key files of signed checkpoints, relative to the project folder. */
+static int read_audit(strata_project_config *c, const st_config_ctx *ctx, const st_yaml_node *map)
+{
+	const st_yaml_node *v;
+	int rc = st_config_expect_map(ctx, map, "'audit'");
+
+	if (rc != 0 || map->kind != ST_YAML_MAP)
+		return rc;
+	for (v = map->child; v != NULL && rc == 0; v = v->next) {
+		char *path = NULL, **field;
+
+		if (strcmp(v->key->text, "signing_key") == 0)
+			field = &c->audit_signing_key;
+		else if (strcmp(v->key->text, "public_key") == 0)
+			field = &c->audit_public_key;
+		else
+			return st_config_unknown_key(ctx, v, " in 'audit'", audit_keys, ST_ARRAY_LEN(audit_keys));
+		rc = st_config_string(&path, ctx, v);
+		if (rc == 0) {
+			st_free(*field);
+			*field = NULL;
+			if (normalise_path(field, c->root, path) != 0)
+				rc = oom(ctx);
+		}
+		st_free(path);
+	}
 	return rc;
 }
 
@@ -718,6 +750,8 @@ static int read_settings(strata_project_config *c, const st_config_ctx *ctx,
 			rc = read_tenancy(c, ctx, v);
 		else if (strcmp(k, "lint") == 0)
 			rc = read_lint(c, ctx, v);
+		else if (strcmp(k, "audit") == 0)
+			rc = read_audit(c, ctx, v);
 		else
 			rc = st_config_unknown_key(ctx, v, "", top_keys, ST_ARRAY_LEN(top_keys));
 	}

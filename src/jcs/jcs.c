@@ -1,6 +1,7 @@
 /*
  * jcs.c: RFC 8785 canonical JSON (see strata/jcs.h).
  *
+ * fast.c writes the canonical form of most texts in one pass; for the rest
  * jansson reads the text (rejecting duplicate keys, invalid UTF-8, lone
  * surrogates and overflowing numbers, and reading every number as a
  * double, as JCS's data model says); this file writes the canonical form.
@@ -21,6 +22,7 @@
 
 #include "base/base.h"
 #include "crypto/crypto.h"
+#include "jcs/jcs_int.h"
 
 /* The exponent of "%e" output: [+-]digits. */
 static int exponent(const char *p)
@@ -91,7 +93,7 @@ int strata_jcs_number(strata_buf *out, double v)
 }
 
 /* A string with JCS's escapes: \" \\ \b \f \n \r \t, other controls as \u00xx, the rest as is. */
-static void string(strata_buf *out, const char *s, size_t len)
+void st_jcs_string(strata_buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, run = 0;
@@ -199,7 +201,7 @@ static int value(strata_buf *out, json_t *v)
 	case JSON_INTEGER: return strata_jcs_number(out, (double)json_integer_value(v));
 	case JSON_REAL: return strata_jcs_number(out, json_real_value(v));
 	case JSON_STRING:
-		string(out, json_string_value(v), json_string_length(v));
+		st_jcs_string(out, json_string_value(v), json_string_length(v));
 		return 0;
 	case JSON_ARRAY:
 		strata_buf_putc(out, '[');
@@ -233,7 +235,7 @@ static int value(strata_buf *out, json_t *v)
 		for (i = 0; i < n && rc == 0; i++) {
 			if (i > 0)
 				strata_buf_putc(out, ',');
-			string(out, m[i].key, m[i].len);
+			st_jcs_string(out, m[i].key, m[i].len);
 			strata_buf_putc(out, ':');
 			rc = value(out, m[i].value);
 		}
@@ -245,7 +247,7 @@ static int value(strata_buf *out, json_t *v)
 	return -1;
 }
 
-int strata_jcs_canonicalize(strata_buf *out, const char *json, size_t len, strata_error *err)
+int st_jcs_strict(strata_buf *out, const char *json, size_t len, strata_error *err)
 {
 	json_error_t jerr;
 	json_t *doc;
@@ -264,6 +266,28 @@ int strata_jcs_canonicalize(strata_buf *out, const char *json, size_t len, strat
 	if (rc != 0)
 		return strata_error_set(err, STRATA_EINVAL, "a number JSON cannot hold (NaN or infinity)");
 	return 0;
+}
+
+int st_jcs_append(strata_buf *out, const char *json, size_t len, strata_error *err)
+{
+	strata_buf strict = STRATA_BUF_INIT;
+	int rc = st_jcs_fast(out, json, len);
+
+	if (rc == -2)
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	if (rc == 0)
+		return 0;
+	rc = st_jcs_strict(&strict, json, len, err);
+	if (rc == 0 && strata_buf_append(out, strict.ptr != NULL ? strict.ptr : "", strict.len) != 0)
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	strata_buf_release(&strict);
+	return rc;
+}
+
+int strata_jcs_canonicalize(strata_buf *out, const char *json, size_t len, strata_error *err)
+{
+	strata_buf_clear(out);
+	return st_jcs_append(out, json, len, err);
 }
 
 int strata_jcs_sha256(char hex[65], const char *json, size_t len, strata_error *err)

@@ -9,6 +9,8 @@
  *   meta      the ledger's own format version
  *   row_counts(text[])  rows of the tables a migration changes, counted
  *             before and after it (an estimate for tables over 64 MiB)
+ *   audit_*   the audit ledger (src/audit/ddl.c, strata/audit.h); every
+ *             event is also appended to its chain "strata"
  *
  * Reading is one query (history and progress together), so that planning
  * stays fast however long the history grows. A database without the
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit/audit_int.h"
 #include "migrate/migrate_int.h"
 
 #define LEDGER_FORMAT "1"
@@ -27,7 +30,7 @@
  * brought up to date (every statement is idempotent), one of a higher
  * revision, written by a newer strata, is left alone.
  */
-#define LEDGER_REVISION "4"
+#define LEDGER_REVISION "5"
 
 int st_ledger_ident(strata_buf *out, const char *schema)
 {
@@ -183,6 +186,7 @@ int strata_ledger_ensure(strata_conn *c, const char *schema, strata_error *err)
 	char *exists = NULL;
 	char key[32];
 	const char *params[1];
+	size_t i;
 	int rc;
 
 	/* Fast path: there, at this revision or a later one (one round trip). */
@@ -213,6 +217,8 @@ int strata_ledger_ensure(strata_conn *c, const char *schema, strata_error *err)
 	strata_buf_puts(&sql, "BEGIN;\n");
 	with_schema(&sql, ledger_ddl, schema);
 	with_schema(&sql, ledger_ddl_later, schema);
+	for (i = 0; st_audit_ddl[i] != NULL; i++)
+		with_schema(&sql, st_audit_ddl[i], schema);
 	strata_buf_puts(&sql, "COMMIT;\n");
 	if (strata_buf_failed(&sql) || strata_buf_failed(&lockname)) {
 		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");

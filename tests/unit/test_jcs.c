@@ -14,6 +14,7 @@
 #include "harness.h"
 
 #include "base/base.h"
+#include "jcs/jcs_int.h"
 
 static char *canon(const char *json)
 {
@@ -195,6 +196,80 @@ static void agrees_with_node_on_random_documents(void **state)
 	strata_free(text);
 }
 
+/* The one-pass writer either agrees with the strict reader byte for byte or gives way to it. */
+static void fast_agrees_with_strict(void **state)
+{
+	static const struct { const char *in; int fast; } cases[] = {
+		{ "{\"b\": 1, \"a\": [1.0, -0, 1e2, 123456789012345678]}", 0 },
+		{ "{\"\xef\xac\xb3\": 1, \"\xf0\x9f\x98\x80\": 2, \"\xc3\xa9\": 3, \"z\": 4}", 0 },
+		{ "{\"a\": \"x\\n\\u001f\\\"\\\\\"}", 0 },
+		{ " [ true , false , null , {} , [] , \"\" ] ", 0 },
+		{ "{\"a\": 1, \"a\": 2}", -1 },            /* duplicate: the strict reader reports it */
+		{ "{\"b\": {\"y\": 1, \"x\": 2}, \"a\": 0}", 0 },
+		{ "\"\\u00e9\"", -1 },                     /* an escape JCS writes differently */
+		{ "\"\\/\"", -1 },
+		{ "\"\\u000a\"", -1 },
+		{ "\"\\u001F\"", -1 },
+		{ "{\"\\u0061\": 1}", -1 },                  /* an escape in a key */
+		{ "1e400", -1 },
+		{ "01", -1 },
+		{ "\"\xc3\"", -1 },                          /* invalid UTF-8 */
+		{ "\"\xed\xa0\x80\"", -1 },                  /* an encoded surrogate */
+		{ "[1] x", -1 },
+		{ "1.5e-7", 0 },
+		{ "-0.0", 0 },
+	};
+	char *text = data("documents.txt"), *line, *next;
+	size_t i, n = 0, fast_n = 0;
+	strata_buf a = STRATA_BUF_INIT, b = STRATA_BUF_INIT;
+	strata_error err = STRATA_ERROR_INIT;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+
+		strata_buf_clear(&a);
+		rc = st_jcs_fast(&a, cases[i].in, strlen(cases[i].in));
+		if (rc != cases[i].fast)
+			fail_msg("case %zu (%s): fast writer returned %d, want %d", i, cases[i].in, rc, cases[i].fast);
+		assert_int_equal(a.len, rc == 0 ? a.len : 0);
+		if (rc == 0) {
+			assert_int_equal(st_jcs_strict(&b, cases[i].in, strlen(cases[i].in), &err), 0);
+			assert_string_equal(a.ptr, b.ptr);
+		}
+	}
+	for (line = text; *line != '\0'; line = next) {
+		char *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
+		json_error_t jerr;
+		json_t *in;
+		const char *s;
+
+		next = nl != NULL ? nl + 1 : line + strlen(line);
+		if (tab == NULL)
+			break;
+		*tab = '\0';
+		in = json_loads(line, JSON_DECODE_ANY, &jerr);
+		assert_non_null(in);
+		s = json_string_value(in);
+		strata_buf_clear(&a);
+		if (st_jcs_fast(&a, s, strlen(s)) == 0) {
+			assert_int_equal(st_jcs_strict(&b, s, strlen(s), &err), 0);
+			if (strcmp(a.ptr, b.ptr) != 0)
+				fail_msg("document %zu: fast %s, strict %s", n + 1, a.ptr, b.ptr);
+			fast_n++;
+		}
+		json_decref(in);
+		n++;
+	}
+	assert_int_equal(n, 1000);
+	/* Node's random documents have keys with escapes and \u escapes now and then; most take the fast way. */
+	assert_true(fast_n > 500);
+	print_message("fast writer: %zu of %zu documents\n", fast_n, n);
+	strata_buf_release(&a);
+	strata_buf_release(&b);
+	strata_free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +278,7 @@ int main(void)
 		cmocka_unit_test(errors_name_where),
 		cmocka_unit_test(agrees_with_node_on_random_numbers),
 		cmocka_unit_test(agrees_with_node_on_random_documents),
+		cmocka_unit_test(fast_agrees_with_strict),
 	};
 
 	th_init();

@@ -1,0 +1,266 @@
+/*
+ * append.c: appending to a chain from libstrata.
+ *
+ * One entry goes through the SQL function audit_append, which computes the
+ * hash in the server, as any application's append does. A batch is hashed
+ * here and sent with one COPY (binary) while the chain's row is locked; the
+ * ledger's statement trigger checks that the entries extend the chain, so
+ * that a wrong batch fails as a whole and never forks the chain.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "strata/migrate.h"
+
+#include "audit/audit_int.h"
+#include "crypto/crypto.h"
+
+/* Microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01. */
+#define PG_EPOCH_US INT64_C(946684800000000)
+
+static int hex_to_hash(unsigned char out[STRATA_AUDIT_HASH_LEN], const char *hex)
+{
+	size_t i;
+
+	if (hex == NULL || strncmp(hex, "\\x", 2) != 0 || strlen(hex) != 2 + 2 * STRATA_AUDIT_HASH_LEN)
+		return -1;
+	hex += 2;
+	for (i = 0; i < STRATA_AUDIT_HASH_LEN; i++) {
+		int v = 0, k;
+
+		for (k = 0; k < 2; k++) {
+			char ch = hex[2 * i + (size_t)k];
+
+			v <<= 4;
+			if (ch >= '0' && ch <= '9')
+				v |= ch - '0';
+			else if (ch >= 'a' && ch <= 'f')
+				v |= ch - 'a' + 10;
+			else
+				return -1;
+		}
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+int strata_audit_ensure(strata_conn *c, const char *schema, strata_error *err)
+{
+	return strata_ledger_ensure(c, schema != NULL ? schema : "strata", err);
+}
+
+/* Runs BEGIN when c is idle; *own says whether this call must end the transaction. */
+static int begin_if_idle(strata_conn *c, int *own, strata_error *err)
+{
+	*own = strata_tx_status(c) == STRATA_TX_IDLE;
+	return *own ? strata_conn_exec(c, "BEGIN", err) : 0;
+}
+
+static int end_tx(strata_conn *c, int own, int rc, strata_error *err)
+{
+	strata_error ignored = STRATA_ERROR_INIT;
+
+	if (!own)
+		return rc;
+	if (rc != 0) {
+		strata_conn_exec(c, "ROLLBACK", &ignored);
+		return rc;
+	}
+	return strata_conn_exec(c, "COMMIT", err);
+}
+
+int strata_audit_append(strata_conn *c, const char *schema, const char *chain, const char *actor,
+	const char *action, const char *target, const char *payload, int64_t *seq,
+	unsigned char hash[STRATA_AUDIT_HASH_LEN], strata_error *err)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	strata_result *r = NULL;
+	const char *params[5];
+	int rc;
+
+	params[0] = chain;
+	params[1] = actor;
+	params[2] = action;
+	params[3] = target;
+	params[4] = payload != NULL ? payload : "{}";
+	strata_buf_puts(&sql, "SELECT seq, hash FROM ");
+	st_audit_table(&sql, schema, "audit_append($1, $2, $3, $4, $5::jsonb)");
+	if (strata_buf_failed(&sql))
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 5, params, err);
+	if (rc == 0 && strata_result_nrows(r) != 1)
+		rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append returned no row");
+	if (rc == 0) {
+		if (seq != NULL)
+			*seq = strtoll(strata_result_value(r, 0, 0), NULL, 10);
+		if (hash != NULL && hex_to_hash(hash, strata_result_value(r, 0, 1)) != 0)
+			rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append returned a malformed hash");
+	}
+	if (rc != 0)
+		strata_error_prefix(err, "cannot append to audit chain '%s'", chain);
+	strata_result_free(r);
+	strata_buf_release(&sql);
+	return rc;
+}
+
+/* ---- COPY binary ---- */
+
+static void put_u16(strata_buf *b, unsigned v)
+{
+	char x[2] = { (char)(v >> 8), (char)v };
+
+	strata_buf_append(b, x, 2);
+}
+
+static void put_u32(strata_buf *b, uint32_t v)
+{
+	char x[4] = { (char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v };
+
+	strata_buf_append(b, x, 4);
+}
+
+static void put_i64(strata_buf *b, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+
+	put_u32(b, (uint32_t)(u >> 32));
+	put_u32(b, (uint32_t)u);
+}
+
+static void put_field(strata_buf *b, const void *data, size_t len)
+{
+	put_u32(b, (uint32_t)len);
+	strata_buf_append(b, data, len);
+}
+
+static void put_text(strata_buf *b, const char *s)
+{
+	if (s == NULL)
+		put_u32(b, 0xFFFFFFFFu);   /* NULL */
+	else
+		put_field(b, s, strlen(s));
+}
+
+/* Locks the chain (creating it) and reads its last seq and hash and the server's clock. */
+static int lock_chain(strata_conn *c, const char *schema, const char *chain, int64_t *last,
+	unsigned char head[STRATA_AUDIT_HASH_LEN], int64_t *now_us, strata_error *err)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	strata_result *r = NULL;
+	const char *params[1] = { chain };
+	int rc;
+
+	strata_buf_puts(&sql, "INSERT INTO ");
+	st_audit_table(&sql, schema, "audit_chains (chain) VALUES ($1) ON CONFLICT DO NOTHING");
+	if (strata_buf_failed(&sql))
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	rc = strata_conn_execp(c, strata_buf_cstr(&sql), 1, params, err);
+	strata_buf_clear(&sql);
+	strata_buf_puts(&sql, "SELECT (SELECT e.seq FROM ");
+	st_audit_table(&sql, schema, "audit_entries e WHERE e.chain = $1 ORDER BY e.seq DESC LIMIT 1), (SELECT e.hash FROM ");
+	st_audit_table(&sql, schema, "audit_entries e WHERE e.chain = $1 ORDER BY e.seq DESC LIMIT 1),"
+		" floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint FROM ");
+	st_audit_table(&sql, schema, "audit_chains h WHERE h.chain = $1 FOR UPDATE");
+	if (rc == 0 && strata_buf_failed(&sql))
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 1, params, err);
+	if (rc == 0 && strata_result_nrows(r) != 1)
+		rc = strata_error_set(err, STRATA_EINTERNAL, "the chain's row is missing");
+	if (rc == 0) {
+		const char *s = strata_result_value(r, 0, 0);
+
+		*last = s != NULL ? strtoll(s, NULL, 10) : 0;
+		if (s == NULL)
+			memset(head, 0, STRATA_AUDIT_HASH_LEN);
+		else if (hex_to_hash(head, strata_result_value(r, 0, 1)) != 0)
+			rc = strata_error_set(err, STRATA_EINTERNAL, "the chain's last hash is malformed");
+		*now_us = strtoll(strata_result_value(r, 0, 2), NULL, 10);
+	}
+	strata_result_free(r);
+	strata_buf_release(&sql);
+	return rc;
+}
+
+int strata_audit_append_batch(strata_conn *c, const char *schema, const char *chain,
+	const strata_audit_record *records, size_t n, int64_t *first_seq, strata_error *err)
+{
+	static const char header[] = "PGCOPY\n\377\r\n";
+	strata_buf data = STRATA_BUF_INIT, canon = STRATA_BUF_INIT, sql = STRATA_BUF_INIT;
+	unsigned char prev[STRATA_AUDIT_HASH_LEN];
+	int64_t last = 0, now_us = 0;
+	size_t i;
+	int own = 0, rc;
+
+	if (n == 0)
+		return 0;
+	rc = begin_if_idle(c, &own, err);
+	if (rc == 0)
+		rc = lock_chain(c, schema, chain, &last, prev, &now_us, err);
+	if (rc == 0) {
+		strata_buf_append(&data, header, 11);
+		put_u32(&data, 0);   /* flags */
+		put_u32(&data, 0);   /* header extension */
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		const strata_audit_record *rec = &records[i];
+		strata_audit_entry e;
+		const char *payload = rec->payload != NULL ? rec->payload : "{}";
+
+		memset(&e, 0, sizeof(e));
+		e.chain = chain;
+		e.seq = last + 1 + (int64_t)i;
+		e.recorded_at = now_us;
+		e.actor = rec->actor;
+		e.action = rec->action;
+		e.target = rec->target;
+		e.payload = payload;
+		e.payload_len = strlen(payload);
+		memcpy(e.prev_hash, prev, sizeof(prev));
+		if (rec->actor == NULL || rec->action == NULL) {
+			rc = strata_error_set(err, STRATA_EINVAL, "record %zu has no actor or action", i + 1);
+			break;
+		}
+		strata_buf_clear(&canon);
+		strata_buf_append(&canon, prev, sizeof(prev));
+		rc = strata_audit_canonical(&canon, &e, err);
+		if (rc != 0) {
+			strata_error_prefix(err, "record %zu: payload", i + 1);
+			break;
+		}
+		put_u16(&data, 9);
+		put_text(&data, chain);
+		put_u32(&data, 8);
+		put_i64(&data, e.seq);
+		put_u32(&data, 8);
+		put_i64(&data, now_us - PG_EPOCH_US);
+		put_text(&data, rec->actor);
+		put_text(&data, rec->action);
+		put_text(&data, rec->target);
+		put_u32(&data, (uint32_t)e.payload_len + 1);
+		strata_buf_putc(&data, 1);   /* jsonb's binary format version */
+		strata_buf_append(&data, payload, e.payload_len);
+		put_field(&data, prev, sizeof(prev));
+		st_sha256(prev, canon.ptr, canon.len);
+		put_field(&data, prev, sizeof(prev));
+	}
+	if (rc == 0) {
+		put_u16(&data, 0xFFFF);   /* trailer */
+		strata_buf_puts(&sql, "COPY ");
+		st_audit_table(&sql, schema, "audit_entries (chain, seq, recorded_at, actor, action, target, payload,"
+			" prev_hash, hash) FROM STDIN (FORMAT binary)");
+		if (strata_buf_failed(&data) || strata_buf_failed(&sql) || strata_buf_failed(&canon))
+			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	}
+	if (rc == 0)
+		rc = strata_conn_copy_in(c, strata_buf_cstr(&sql), data.ptr, data.len, err);
+	rc = end_tx(c, own, rc, err);
+	if (rc != 0)
+		strata_error_prefix(err, "cannot append %zu entries to audit chain '%s'", n, chain);
+	else if (first_seq != NULL)
+		*first_seq = last + 1;
+	strata_buf_release(&data);
+	strata_buf_release(&canon);
+	strata_buf_release(&sql);
+	return rc;
+}
