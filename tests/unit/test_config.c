@@ -356,7 +356,7 @@ static const bad_case project_errors[] = {
 	/* unknown keys at each level, with and without a suggestion */
 	{ "tracs:\n  a: {}\n", "strata.yaml:1:1: unknown key 'tracs'; did you mean 'tracks'?", "" },
 	{ "migrate: {}\nfoo: 1\n", "strata.yaml:2:1: unknown key 'foo'",
-		"known keys: ledger, migrate, tracks, seed, tenancy, lint" },
+		"known keys: ledger, migrate, tracks, seed, tenancy, lint, audit" },
 	{ "ledger:\n  shema: x\n", "strata.yaml:2:3: unknown key 'shema' in 'ledger'; did you mean 'schema'?", "" },
 	{ "migrate:\n  lock_timout: 5s\n",
 		"strata.yaml:2:3: unknown key 'lock_timout' in 'migrate'; did you mean 'lock_timeout'?", "" },
