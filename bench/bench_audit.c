@@ -6,9 +6,12 @@
  *
  * 1. JCS: MB/s of canonicalization (one-pass writer, and the strict jansson
  *    reader alone) over payload-like documents in PostgreSQL's jsonb text.
- * 2. Single-row appends through strata.audit_append, each its own
- *    transaction (synchronous_commit on), with 1, 8 and 64 writers on one
- *    chain for 5 s each; then that chain is verified (intact, no fork).
+ * 2. Single-row appends, each its own transaction (synchronous_commit
+ *    on), with 1, 8 and 64 writers on one chain for 5 s each, through
+ *    libstrata (payload canonicalized in C, audit_append_canonical) and
+ *    through the SQL function audit_append (canonicalized in PL/pgSQL);
+ *    then 64 writers with a chain each; the one chain is then verified
+ *    (intact, no fork).
  * 3. Batched appends: N entries to a fresh chain in batches of 100,000
  *    (hashed here, sent with COPY binary, links checked by the server).
  * 4. Verify: strata_audit_verify of those N entries, median of 5, against
@@ -217,6 +220,8 @@ static void bench_sql(strata_conn *c, long n)
 
 typedef struct writer {
 	const char *url;
+	int sql;          /* through strata.audit_append (canonical JSON in PL/pgSQL), else libstrata's append */
+	char chain[32];
 	double until;
 	long appends;
 	int failed;
@@ -230,9 +235,18 @@ static void *append_loop(void *arg)
 	char text[256];
 
 	while (now() < w->until) {
+		int rc;
+
 		payload(text, sizeof(text), w->appends);
-		if (strata_audit_append(c, NULL, "single", "user:bob", "row.change", "orders", text, NULL, NULL,
-			&w->err) != 0) {
+		if (w->sql) {
+			const char *params[2] = { w->chain, text };
+
+			rc = strata_conn_execp(c, "SELECT strata.audit_append($1, 'user:bob', 'row.change', 'orders', $2::jsonb)",
+				2, params, &w->err);
+		} else {
+			rc = strata_audit_append(c, NULL, w->chain, "user:bob", "row.change", "orders", text, NULL, NULL, &w->err);
+		}
+		if (rc != 0) {
 			w->failed = 1;
 			break;
 		}
@@ -240,6 +254,36 @@ static void *append_loop(void *arg)
 	}
 	strata_conn_close(c);
 	return NULL;
+}
+
+/* Appends for 5 s with writers threads; chains: 1 (all on "single") or one chain per writer. */
+static long run_writers(const char *url, int writers, int chains, int sql)
+{
+	pthread_t t[64];
+	writer w[64];
+	double t0 = now(), dt;
+	long sum = 0;
+	int i;
+
+	for (i = 0; i < writers; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].url = url;
+		w[i].sql = sql;
+		snprintf(w[i].chain, sizeof(w[i].chain), chains == 1 ? "single" : "tenant:%d", i);
+		w[i].until = t0 + 5.0;
+		pthread_create(&t[i], NULL, append_loop, &w[i]);
+	}
+	for (i = 0; i < writers; i++) {
+		pthread_join(t[i], NULL);
+		if (w[i].failed)
+			die("append", &w[i].err);
+		sum += w[i].appends;
+	}
+	dt = now() - t0;
+	printf("| single-row appends%s, %d writer%s, %s | %ld in %.1f s | %.0f appends/s |\n",
+		sql ? " through SQL audit_append" : " (libstrata)", writers, writers == 1 ? "" : "s",
+		chains == 1 ? "one chain" : "a chain each", sum, dt, (double)sum / dt);
+	return sum;
 }
 
 static void bench_single(strata_conn *c, const char *url)
@@ -250,35 +294,17 @@ static void bench_single(strata_conn *c, const char *url)
 	strata_error err = STRATA_ERROR_INIT;
 	long total = 0;
 	size_t k;
+	int sql;
 
-	for (k = 0; k < 3; k++) {
-		pthread_t t[64];
-		writer w[64];
-		double t0 = now();
-		long sum = 0;
-		int i;
-
-		for (i = 0; i < counts[k]; i++) {
-			memset(&w[i], 0, sizeof(w[i]));
-			w[i].url = url;
-			w[i].until = t0 + 5.0;
-			pthread_create(&t[i], NULL, append_loop, &w[i]);
-		}
-		for (i = 0; i < counts[k]; i++) {
-			pthread_join(t[i], NULL);
-			if (w[i].failed)
-				die("append", &w[i].err);
-			sum += w[i].appends;
-		}
-		total += sum;
-		printf("| single-row appends, %d writer%s on one chain | %ld in %.1f s | %.0f appends/s |\n", counts[k],
-			counts[k] == 1 ? "" : "s", sum, now() - t0, (double)sum / (now() - t0));
-	}
+	for (sql = 0; sql <= 1; sql++)
+		for (k = 0; k < 3; k++)
+			total += run_writers(url, counts[k], 1, sql);
+	run_writers(url, 64, 64, 0);
 	memset(&o, 0, sizeof(o));
 	o.chain = "single";
 	if (strata_audit_verify(c, &o, &r, &err) != 0)
 		die("verify", &err);
-	printf("| the single-row chain verified | %s | %lld entries (%ld appended) |\n",
+	printf("| the one chain verified | %s | %lld entries (%ld appended) |\n",
 		r.kind == STRATA_AUDIT_INTACT ? "intact" : "BROKEN", (long long)r.entries, total);
 	if (r.kind != STRATA_AUDIT_INTACT || r.entries != total)
 		exit(1);

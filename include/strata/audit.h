@@ -14,6 +14,9 @@
  *   audit_checkpoints  signed checkpoints recorded by strata audit checkpoint
  *   audit_append(chain, actor, action, target, payload)
  *                      the append any application can call from SQL
+ *   audit_append_canonical(chain, actor, action, target, payload_canonical)
+ *                      the same with the payload canonicalized by the caller
+ *                      (libstrata): for trusted writers, like INSERT
  *
  * Each entry's hash is SHA-256(prev_hash || canonical), where canonical is
  * the RFC 8785 (JCS) form of {"action", "actor", "chain", "payload",
@@ -64,8 +67,11 @@ STRATA_API int strata_audit_hash(unsigned char hash[STRATA_AUDIT_HASH_LEN], cons
 STRATA_API int strata_audit_ensure(strata_conn *c, const char *schema, strata_error *err);
 
 /*
- * Appends one entry through the SQL function (the server computes the hash)
- * and commits it unless c is inside a transaction. seq and hash may be NULL.
+ * Appends one entry: the payload is canonicalized here (STRATA_EINVAL for
+ * JSON that RFC 8785 refuses) and sent to the SQL function
+ * audit_append_canonical, which locks the chain and computes the hash in
+ * the server; committed unless c is inside a transaction. seq and hash may
+ * be NULL. The role needs EXECUTE on audit_append_canonical.
  */
 STRATA_API int strata_audit_append(strata_conn *c, const char *schema, const char *chain, const char *actor,
 	const char *action, const char *target, const char *payload, int64_t *seq,

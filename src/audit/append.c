@@ -1,8 +1,10 @@
 /*
  * append.c: appending to a chain from libstrata.
  *
- * One entry goes through the SQL function audit_append, which computes the
- * hash in the server, as any application's append does. A batch is hashed
+ * One entry is canonicalized here and goes through the SQL function
+ * audit_append_canonical, which takes the chain's lock and computes the
+ * hash in the server (audit_append, what applications call, canonicalizes
+ * in PL/pgSQL and then does the same). A batch is hashed
  * here and sent with one COPY (binary) while the chain's row is locked; the
  * ledger's statement trigger checks that the entries extend the chain, so
  * that a wrong batch fails as a whole and never forks the chain.
@@ -14,6 +16,7 @@
 
 #include "audit/audit_int.h"
 #include "crypto/crypto.h"
+#include "jcs/jcs_int.h"
 
 /* Microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01. */
 #define PG_EPOCH_US INT64_C(946684800000000)
@@ -73,33 +76,43 @@ int strata_audit_append(strata_conn *c, const char *schema, const char *chain, c
 	const char *action, const char *target, const char *payload, int64_t *seq,
 	unsigned char hash[STRATA_AUDIT_HASH_LEN], strata_error *err)
 {
-	strata_buf sql = STRATA_BUF_INIT;
+	strata_buf sql = STRATA_BUF_INIT, canon = STRATA_BUF_INIT;
 	strata_result *r = NULL;
 	const char *params[5];
 	int rc;
 
+	/* Canonicalized here (refusing what JCS refuses, with its position); the server hashes it. */
+	if (payload == NULL)
+		payload = "{}";
+	rc = st_jcs_append(&canon, payload, strlen(payload), err);
+	if (rc != 0) {
+		strata_error_prefix(err, "payload");
+		return rc;
+	}
 	params[0] = chain;
 	params[1] = actor;
 	params[2] = action;
 	params[3] = target;
-	params[4] = payload != NULL ? payload : "{}";
+	params[4] = strata_buf_cstr(&canon);
 	strata_buf_puts(&sql, "SELECT seq, hash FROM ");
-	st_audit_table(&sql, schema, "audit_append($1, $2, $3, $4, $5::jsonb)");
-	if (strata_buf_failed(&sql))
-		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
-	rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 5, params, err);
+	st_audit_table(&sql, schema, "audit_append_canonical($1, $2, $3, $4, $5)");
+	if (strata_buf_failed(&sql) || strata_buf_failed(&canon))
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 5, params, err);
 	if (rc == 0 && strata_result_nrows(r) != 1)
-		rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append returned no row");
+		rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append_canonical returned no row");
 	if (rc == 0) {
 		if (seq != NULL)
 			*seq = strtoll(strata_result_value(r, 0, 0), NULL, 10);
 		if (hash != NULL && hex_to_hash(hash, strata_result_value(r, 0, 1)) != 0)
-			rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append returned a malformed hash");
+			rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append_canonical returned a malformed hash");
 	}
 	if (rc != 0)
 		strata_error_prefix(err, "cannot append to audit chain '%s'", chain);
 	strata_result_free(r);
 	strata_buf_release(&sql);
+	strata_buf_release(&canon);
 	return rc;
 }
 
