@@ -410,6 +410,8 @@ static int run_log(cli_ctx *ctx, strata_conn *c, const char *schema, const audit
 	strata_buf_puts(&sql, "\".audit_entries WHERE chain = $1 ORDER BY seq DESC LIMIT $2::int");
 	rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 2, params, &err);
 	strata_buf_release(&sql);
+	if (rc != 0 && (strcmp(err.sqlstate, "42P01") == 0 || strcmp(err.sqlstate, "3F000") == 0))
+		strata_error_set(&err, STRATA_ENOTFOUND, "this database has no audit ledger in schema '%s'", schema);
 	if (rc != 0)
 		return cli_report(ctx, &err);
 	for (i = 0; i < strata_result_nrows(r); i++) {

@@ -138,9 +138,9 @@ int cmd_integrity(cli_ctx *ctx, int argc, char **argv)
 	rc = cli_parse(ctx, opts, argc, argv, &args, &nargs, "integrity");
 	if (rc != 0)
 		return rc;
-	if (ctx->help || (nargs == 0 && !ctx->help)) {
-		if (!ctx->help)
-			return cli_usage_error(ctx, "'strata integrity' needs a command: verify-messages");
+	if (!ctx->help && nargs == 0)
+		return cli_usage_error(ctx, "'strata integrity' needs a command: verify-messages");
+	if (ctx->help) {
 		printf("Usage: strata integrity verify-messages [options]\n\n"
 			"Replay verification of message envelopes: every stored envelope is canonicalized\n"
 			"again (RFC 8785), hashed with SHA-256 and compared with its stored hash. Exit 1\n"

@@ -7,12 +7,15 @@
 # database), its demo data (strata seed: three tenants with
 # users, agents, runs and messages) and the tenant isolation checks (strata
 # tenancy check, then probe: every command across two tenants as the
-# application roles). Ends with a summary and next steps.
+# application roles), then the audit ledger (the applied migrations are in
+# the chain 'strata'; an entry per tenant; verify, a signed checkpoint) and
+# the messages' envelope hashes. Ends with a summary and next steps.
 #
 # The platform gets a database of its own in the dev cluster, `platform`, so
 # that whatever else the cluster's `postgres` database holds stays apart.
 # Safe to run again: every step is idempotent (a second run finds the
-# migrations applied and the seed files up to date, and changes nothing).
+# migrations applied and the seed files up to date, and changes nothing but
+# one more audit entry per tenant and a new checkpoint).
 set -eu
 strata=${1:-build/release/cli/strata}
 # The platform project sits next to this script, wherever make demo runs from.
@@ -92,6 +95,32 @@ if [ "$rc" -ne 0 ]; then
 	exit "$rc"
 fi
 
+# The integrity machinery: the migrations just applied are in the audit chain
+# 'strata'; each tenant gets an entry of its own; the chains verify, one
+# against a checkpoint signed with a demo key kept in .strata/; the seeded
+# messages' envelope hashes are recomputed.
+step "strata audit: append to each tenant's chain, verify, sign a checkpoint"
+for t in acme globex initech; do
+	"$strata" --project-dir "$platform" audit append --chain "tenant:$t" --actor system:demo \
+		--action demo.run --target "tenant:$t" --payload "{\"by\": \"make demo\", \"tenant\": \"$t\"}"
+done
+keys=.strata/demo-audit-keys
+if [ ! -f "$keys/signing.pem" ]; then
+	mkdir -p "$keys"
+	"$strata" audit keygen --private-out "$keys/signing.pem" --public-out "$keys/public.pem"
+fi
+"$strata" --project-dir "$platform" audit checkpoint --key "$keys/signing.pem" --output "$keys/strata.checkpoint"
+audit=$("$strata" --project-dir "$platform" audit verify --no-progress --checkpoint "$keys/strata.checkpoint" \
+	--public-key "$keys/public.pem")
+printf '%s\n' "$audit"
+for t in acme globex initech; do
+	"$strata" --project-dir "$platform" audit verify --no-progress --chain "tenant:$t" | head -n 1
+done
+"$strata" --project-dir "$platform" audit log --limit 3
+step "strata integrity verify-messages: every seeded message's envelope hash"
+messages=$("$strata" --project-dir "$platform" integrity verify-messages)
+printf '%s\n' "$messages"
+
 # Counted as the cluster's superuser, which row-level security does not
 # restrict: every tenant's rows.
 summary=$(platform_sql "
@@ -110,6 +139,8 @@ step "summary"
 printf '%s\n' "$summary"
 echo "tenancy check: $(printf '%s\n' "$check" | tail -n 1)"
 echo "tenancy probe: $(printf '%s\n' "$probe" | tail -n 1)"
+echo "audit: $(printf '%s\n' "$audit" | head -n 1)"
+echo "messages: $messages"
 cat <<NEXT
 
 The dev cluster keeps running in .strata/cluster/; the platform is its
@@ -120,6 +151,8 @@ database '$db'. Next steps:
   $strata -C schema/platform tenancy probe --format json   every attempt and its outcome
   $strata -C schema/platform seed --force          run the seed files again (they are idempotent)
   $strata -C schema/platform migrate down --to 0012   and migrate up: every migration has a down
+  $strata -C schema/platform audit log --chain tenant:acme   the audit ledger (docs/ledger.md)
+  $strata -C schema/platform integrity verify-messages   replay verification of envelopes
   $strata dev status          is it running, where, how big
   $strata dev down            stop it (make demo starts it again)
   make test                   the whole test suite

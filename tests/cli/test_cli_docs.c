@@ -316,6 +316,11 @@ static void readme_quickstart_demo_works_twice(void **state)
 			assert_non_null(strstr(o, "tenancy probe: 18 tables probed as 2 roles: 0 rows leaked, "
 				"0 writes accepted, 0 inconclusive\n"));
 			assert_non_null(strstr(o, "3 tenants (acme, globex, initech)"));
+			/* The audit ledger: the 14 applies in the chain 'strata', a tenant entry per run. */
+			assert_non_null(strstr(o, "audit: chain 'strata': 14 entries intact (1 to 14)"));
+			assert_non_null(strstr(o, "extends the checkpoint of 14 entries"));
+			assert_non_null(strstr(o, i == 0 ? "chain 'tenant:acme': 1 entry intact" : "chain 'tenant:acme': 2 entries intact"));
+			assert_non_null(strstr(o, "messages: agents.messages: 19 messages, 0 mismatches"));
 			assert_non_null(strstr(o, "Next steps"));
 		}
 	}
@@ -326,6 +331,8 @@ static void readme_quickstart_demo_works_twice(void **state)
 		char *platform = cli_source_path("schema/platform");
 		const char *const status[] = { "-C", platform, "migrate", "status", NULL };
 		const char *const probe[] = { "-C", platform, "tenancy", "probe", NULL };
+		const char *const audit_verify[] = { "-C", platform, "audit", "verify", NULL };
+		const char *const audit_log[] = { "-C", platform, "audit", "log", "--chain", "tenant:acme", NULL };
 		const char *env[24] = { CLI_CLEAN_ENV };
 		strata_buf url = STRATA_BUF_INIT;
 		size_t n = 0;
@@ -347,6 +354,14 @@ static void readme_quickstart_demo_works_twice(void **state)
 		cli_run(&r, project, env, probe);
 		assert_int_equal(r.status, 0);
 		assert_non_null(strstr(strata_buf_cstr(&r.out), "0 rows leaked, 0 writes accepted"));
+		cli_result_free(&r);
+		cli_run(&r, project, env, audit_verify);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(strata_buf_cstr(&r.out), "chain 'strata': 14 entries intact"));
+		cli_result_free(&r);
+		cli_run(&r, project, env, audit_log);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(strata_buf_cstr(&r.out), "demo.run"));
 		cli_result_free(&r);
 		strata_buf_release(&url);
 		free(platform);
