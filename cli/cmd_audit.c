@@ -270,8 +270,8 @@ static int run_verify(cli_ctx *ctx, strata_conn *c, const char *schema, const au
 				strata_buf_printf(&out, " (%lld to %lld), head %.16s", (long long)(r.last_seq - r.entries + 1),
 					(long long)r.last_seq, head);
 			if (vo.checkpoint != NULL)
-				strata_buf_printf(&out, "; extends the checkpoint of %lld entries signed by key %s",
-					(long long)cp.size, cp.key_id);
+				strata_buf_printf(&out, "; extends the checkpoint of %lld entr%s signed by key %s",
+					(long long)cp.size, cp.size == 1 ? "y" : "ies", cp.key_id);
 			strata_buf_printf(&out, "\n%.3f s, %.0f entries/s, %.1f MB/s\n", r.seconds,
 				r.seconds > 0 ? (double)r.entries / r.seconds : 0.0,
 				r.seconds > 0 ? (double)r.bytes / 1e6 / r.seconds : 0.0);
@@ -373,8 +373,8 @@ static int run_checkpoint(cli_ctx *ctx, strata_conn *c, const char *schema, cons
 	if (rc != 0)
 		return cli_report(ctx, &err);
 	if (o->output != NULL)
-		strata_log(STRATA_LOG_NOTICE, "checkpoint of chain '%s' at %lld entries written to %s", cp.chain,
-			(long long)cp.size, o->output);
+		strata_log(STRATA_LOG_NOTICE, "checkpoint of chain '%s' at %lld entr%s written to %s", cp.chain,
+			(long long)cp.size, cp.size == 1 ? "y" : "ies", o->output);
 	return CLI_EXIT_OK;
 }
 

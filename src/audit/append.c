@@ -47,6 +47,15 @@ static int hex_to_hash(unsigned char out[STRATA_AUDIT_HASH_LEN], const char *hex
 	return 0;
 }
 
+/* A missing ledger said as such (the server only says a relation or function does not exist). */
+static void name_missing_ledger(strata_error *err, const char *schema)
+{
+	if (err != NULL && (strcmp(err->sqlstate, "42P01") == 0 || strcmp(err->sqlstate, "3F000") == 0 ||
+		strcmp(err->sqlstate, "42883") == 0))
+		strata_error_set(err, STRATA_ENOTFOUND, "this database has no audit ledger in schema '%s' "
+			"(strata_audit_ensure creates it)", schema != NULL ? schema : "strata");
+}
+
 int strata_audit_ensure(strata_conn *c, const char *schema, strata_error *err)
 {
 	return strata_ledger_ensure(c, schema != NULL ? schema : "strata", err);
@@ -108,8 +117,11 @@ int strata_audit_append(strata_conn *c, const char *schema, const char *chain, c
 		if (hash != NULL && hex_to_hash(hash, strata_result_value(r, 0, 1)) != 0)
 			rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append_canonical returned a malformed hash");
 	}
-	if (rc != 0)
+	if (rc != 0) {
+		name_missing_ledger(err, schema);
+		rc = err != NULL && err->code != 0 ? err->code : rc;
 		strata_error_prefix(err, "cannot append to audit chain '%s'", chain);
+	}
 	strata_result_free(r);
 	strata_buf_release(&sql);
 	strata_buf_release(&canon);
@@ -268,8 +280,11 @@ int strata_audit_append_batch(strata_conn *c, const char *schema, const char *ch
 	if (rc == 0)
 		rc = strata_conn_copy_in(c, strata_buf_cstr(&sql), data.ptr, data.len, err);
 	rc = end_tx(c, own, rc, err);
-	if (rc != 0)
+	if (rc != 0) {
+		name_missing_ledger(err, schema);
+		rc = err != NULL && err->code != 0 ? err->code : rc;
 		strata_error_prefix(err, "cannot append %zu entries to audit chain '%s'", n, chain);
+	}
 	else if (first_seq != NULL)
 		*first_seq = last + 1;
 	strata_buf_release(&data);

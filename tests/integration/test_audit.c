@@ -615,6 +615,62 @@ static void checkpoints(void **state)
 	strata_conn_close(c);
 }
 
+/* ---- progress ---- */
+
+typedef struct progress_seen {
+	int calls;
+	int64_t last_done, total;
+} progress_seen;
+
+static void on_progress(int64_t done, int64_t total, void *ud)
+{
+	progress_seen *p = ud;
+
+	p->calls++;
+	assert_true(done >= p->last_done);
+	p->last_done = done;
+	p->total = total;
+}
+
+/* A long chain reports progress every 65,536 entries and once at the end, with the chain's size as total. */
+static void progress_reports(void **state)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_conn *c = th_connect(*state);
+	strata_audit_record *recs = calloc(140000, sizeof(*recs));
+	strata_audit_verify_options o;
+	strata_audit_verify_result r;
+	progress_seen p;
+	size_t i;
+
+	/* Without the ledger: a clear error, not the server's missing relation. */
+	recs[0].actor = "system:test";
+	recs[0].action = "tick";
+	assert_int_equal(strata_audit_append_batch(c, NULL, "long", recs, 1, NULL, &err), STRATA_ENOTFOUND);
+	assert_non_null(strstr(err.message, "no audit ledger"));
+	assert_int_equal(strata_audit_append(c, NULL, "long", "a", "b", NULL, NULL, NULL, NULL, &err), STRATA_ENOTFOUND);
+	th_ok(strata_audit_ensure(c, NULL, &err), &err);
+	for (i = 0; i < 140000; i++) {
+		recs[i].actor = "system:test";
+		recs[i].action = "tick";
+	}
+	th_ok(strata_audit_append_batch(c, NULL, "long", recs, 140000, NULL, &err), &err);
+	memset(&o, 0, sizeof(o));
+	memset(&p, 0, sizeof(p));
+	o.chain = "long";
+	o.progress = on_progress;
+	o.ud = &p;
+	th_ok(strata_audit_verify(c, &o, &r, &err), &err);
+	assert_int_equal(r.kind, STRATA_AUDIT_INTACT);
+	assert_int_equal(r.entries, 140000);
+	assert_int_equal(p.calls, 3);   /* at 65,536, at 131,072, at the end */
+	assert_int_equal(p.last_done, 140000);
+	assert_int_equal(p.total, 140000);
+	assert_true(r.bytes > 140000 * 100);
+	free(recs);
+	strata_conn_close(c);
+}
+
 /* ---- message envelopes ---- */
 
 typedef struct seen {
@@ -695,6 +751,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(tamper_suite, setup, teardown),
 		cmocka_unit_test_setup_teardown(checkpoints, setup, teardown),
+		cmocka_unit_test_setup_teardown(progress_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(message_envelopes, setup, teardown),
 	};
 
