@@ -70,8 +70,12 @@ STRATA_API int strata_audit_ensure(strata_conn *c, const char *schema, strata_er
  * Appends one entry: the payload is canonicalized here (STRATA_EINVAL for
  * JSON that RFC 8785 refuses) and sent to the SQL function
  * audit_append_canonical, which locks the chain and computes the hash in
- * the server; committed unless c is inside a transaction. seq and hash may
- * be NULL. The role needs EXECUTE on audit_append_canonical.
+ * the server. Outside a transaction it is one round trip that returns once
+ * the entry is durable (the append commits without waiting for its WAL
+ * flush, so the chain's lock is not held across an fsync, and a second,
+ * synchronous transaction flushes past it); inside the caller's
+ * transaction, the caller's commit decides. seq and hash may be NULL. The
+ * role needs EXECUTE on audit_append_canonical.
  */
 STRATA_API int strata_audit_append(strata_conn *c, const char *schema, const char *chain, const char *actor,
 	const char *action, const char *target, const char *payload, int64_t *seq,

@@ -81,12 +81,77 @@ static int end_tx(strata_conn *c, int own, int rc, strata_error *err)
 	return strata_conn_exec(c, "COMMIT", err);
 }
 
+/* What the pipelined append keeps of its batch: the append's row. */
+typedef struct one_append {
+	int64_t seq;
+	char hash[2 * STRATA_AUDIT_HASH_LEN + 3];
+	int got;
+} one_append;
+
+static int on_append_item(const strata_batch_item *item, void *ud)
+{
+	one_append *a = ud;
+
+	/* Statement 2 of the batch: SELECT seq, hash FROM audit_append_canonical(...). */
+	if (item->index == 2 && item->result != NULL && strata_result_nrows(item->result) == 1) {
+		a->seq = strtoll(strata_result_value(item->result, 0, 0), NULL, 10);
+		st_strlcpy(a->hash, strata_result_value(item->result, 0, 1), sizeof(a->hash));
+		a->got = 1;
+	}
+	return 0;
+}
+
+/*
+ * Outside a transaction, one round trip: the append commits without waiting
+ * for its WAL flush, so that the chain's lock (held to commit) is not held
+ * across an fsync, and a second transaction (an xid, synchronous commit)
+ * then flushes the WAL up to and past the append before anything is
+ * reported. A crash in between loses the append and everything after it
+ * in the WAL, never a link in the middle; nothing unflushed is ever
+ * acknowledged. It costs a second transaction id per append.
+ */
+static int append_pipelined(strata_conn *c, const char *schema, const char *const *params, one_append *a,
+	strata_error *err)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	strata_batch_hooks hooks;
+	int i, failed = -1, rc = 0;
+
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.on_item = on_append_item;
+	hooks.ud = a;
+	strata_buf_puts(&sql, "BEGIN;\nSET LOCAL synchronous_commit TO off;\nSELECT seq, hash FROM ");
+	st_audit_table(&sql, schema, "audit_append_canonical(");
+	for (i = 0; i < 5 && rc == 0; i++) {
+		if (i > 0)
+			strata_buf_puts(&sql, ", ");
+		if (params[i] == NULL)
+			strata_buf_puts(&sql, "NULL");
+		else
+			rc = strata_conn_quote_literal(&sql, c, params[i], err);
+	}
+	strata_buf_puts(&sql, ");\nCOMMIT;\nBEGIN;\nSET LOCAL synchronous_commit TO on;\n"
+		"SELECT pg_catalog.txid_current();\nCOMMIT;\n");
+	if (rc == 0 && strata_buf_failed(&sql))
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = strata_conn_exec_batch(c, strata_buf_cstr(&sql), &hooks, &failed, err);
+	if (rc != 0 && strata_tx_status(c) != STRATA_TX_IDLE) {
+		strata_error ignored = STRATA_ERROR_INIT;
+
+		strata_conn_exec(c, "ROLLBACK", &ignored);
+	}
+	strata_buf_release(&sql);
+	return rc;
+}
+
 int strata_audit_append(strata_conn *c, const char *schema, const char *chain, const char *actor,
 	const char *action, const char *target, const char *payload, int64_t *seq,
 	unsigned char hash[STRATA_AUDIT_HASH_LEN], strata_error *err)
 {
 	strata_buf sql = STRATA_BUF_INIT, canon = STRATA_BUF_INIT;
 	strata_result *r = NULL;
+	one_append a;
 	const char *params[5];
 	int rc;
 
@@ -98,23 +163,39 @@ int strata_audit_append(strata_conn *c, const char *schema, const char *chain, c
 		strata_error_prefix(err, "payload");
 		return rc;
 	}
+	if (strata_buf_failed(&canon)) {
+		strata_buf_release(&canon);
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	}
 	params[0] = chain;
 	params[1] = actor;
 	params[2] = action;
 	params[3] = target;
 	params[4] = strata_buf_cstr(&canon);
-	strata_buf_puts(&sql, "SELECT seq, hash FROM ");
-	st_audit_table(&sql, schema, "audit_append_canonical($1, $2, $3, $4, $5)");
-	if (strata_buf_failed(&sql) || strata_buf_failed(&canon))
-		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
-	if (rc == 0)
-		rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 5, params, err);
-	if (rc == 0 && strata_result_nrows(r) != 1)
-		rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append_canonical returned no row");
+	memset(&a, 0, sizeof(a));
+	if (strata_tx_status(c) == STRATA_TX_IDLE) {
+		rc = append_pipelined(c, schema, params, &a, err);
+		if (rc == 0 && !a.got)
+			rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append_canonical returned no row");
+	} else {
+		/* Inside the caller's transaction, which commits it. */
+		strata_buf_puts(&sql, "SELECT seq, hash FROM ");
+		st_audit_table(&sql, schema, "audit_append_canonical($1, $2, $3, $4, $5)");
+		if (strata_buf_failed(&sql))
+			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+		if (rc == 0)
+			rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 5, params, err);
+		if (rc == 0 && strata_result_nrows(r) != 1)
+			rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append_canonical returned no row");
+		if (rc == 0) {
+			a.seq = strtoll(strata_result_value(r, 0, 0), NULL, 10);
+			st_strlcpy(a.hash, strata_result_value(r, 0, 1), sizeof(a.hash));
+		}
+	}
 	if (rc == 0) {
 		if (seq != NULL)
-			*seq = strtoll(strata_result_value(r, 0, 0), NULL, 10);
-		if (hash != NULL && hex_to_hash(hash, strata_result_value(r, 0, 1)) != 0)
+			*seq = a.seq;
+		if (hash != NULL && hex_to_hash(hash, a.hash) != 0)
 			rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append_canonical returned a malformed hash");
 	}
 	if (rc != 0) {
