@@ -261,18 +261,30 @@ static int lock_chain(strata_conn *c, const char *schema, const char *chain, int
 	if (strata_buf_failed(&sql))
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	rc = strata_conn_execp(c, strata_buf_cstr(&sql), 1, params, err);
+	/*
+	 * Locked first, read after, in a statement of its own: a statement that
+	 * waits for a row lock keeps the snapshot it started with, so the last
+	 * entry read in the same statement would be the one before the writer
+	 * that held the lock.
+	 */
+	strata_buf_clear(&sql);
+	strata_buf_puts(&sql, "SELECT 1 FROM ");
+	st_audit_table(&sql, schema, "audit_chains h WHERE h.chain = $1 FOR UPDATE");
+	if (rc == 0 && strata_buf_failed(&sql))
+		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = strata_conn_execp(c, strata_buf_cstr(&sql), 1, params, err);
 	strata_buf_clear(&sql);
 	strata_buf_puts(&sql, "SELECT (SELECT e.seq FROM ");
 	st_audit_table(&sql, schema, "audit_entries e WHERE e.chain = $1 ORDER BY e.seq DESC LIMIT 1), (SELECT e.hash FROM ");
 	st_audit_table(&sql, schema, "audit_entries e WHERE e.chain = $1 ORDER BY e.seq DESC LIMIT 1),"
-		" floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint FROM ");
-	st_audit_table(&sql, schema, "audit_chains h WHERE h.chain = $1 FOR UPDATE");
+		" floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint");
 	if (rc == 0 && strata_buf_failed(&sql))
 		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 1, params, err);
 	if (rc == 0 && strata_result_nrows(r) != 1)
-		rc = strata_error_set(err, STRATA_EINTERNAL, "the chain's row is missing");
+		rc = strata_error_set(err, STRATA_EINTERNAL, "reading the chain's end returned no row");
 	if (rc == 0) {
 		const char *s = strata_result_value(r, 0, 0);
 

@@ -375,6 +375,74 @@ static void concurrent_writers(void **state)
 	strata_conn_close(c);
 }
 
+/* Batches and single appends from 8 threads at once on one chain: every batch lands whole, in order. */
+static void *write_batches(void *arg)
+{
+	writer *w = arg;
+	strata_conninfo *ci = NULL;
+	strata_conn *c = NULL;
+	strata_audit_record recs[40];
+	char payloads[40][48];
+	int i, k;
+
+	if (strata_conninfo_parse(&ci, w->url, STRATA_CONN_SOURCE_EXPLICIT, &w->err) != 0 ||
+		strata_conn_open(&c, ci, &w->err) != 0) {
+		w->failed = 1;
+		strata_conninfo_free(ci);
+		return NULL;
+	}
+	for (i = 0; i < 25 && !w->failed; i++) {
+		for (k = 0; k < 40; k++) {
+			snprintf(payloads[k], sizeof(payloads[k]), "{\"writer\": %d, \"batch\": %d, \"k\": %d}", w->id, i, k);
+			recs[k].actor = "test:batch";
+			recs[k].action = "b.append";
+			recs[k].target = NULL;
+			recs[k].payload = payloads[k];
+		}
+		if (strata_audit_append_batch(c, NULL, "mixed", recs, 40, NULL, &w->err) != 0 ||
+			strata_audit_append(c, NULL, "mixed", "test:single", "s.append", NULL, "{}", NULL, NULL, &w->err) != 0)
+			w->failed = 1;
+	}
+	strata_conn_close(c);
+	strata_conninfo_free(ci);
+	return NULL;
+}
+
+static void concurrent_batches(void **state)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_conn *c = th_connect(*state);
+	pthread_t t[8];
+	writer w[8];
+	strata_audit_verify_result r;
+	char *whole;
+	int i;
+
+	th_ok(strata_audit_ensure(c, NULL, &err), &err);
+	for (i = 0; i < 8; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].url = *state;
+		w[i].id = i;
+		assert_int_equal(pthread_create(&t[i], NULL, write_batches, &w[i]), 0);
+	}
+	for (i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 8; i++)
+		if (w[i].failed)
+			fail_msg("writer %d failed: %s", i, w[i].err.message);
+	r = verify(c, "mixed", NULL);
+	if (r.kind != STRATA_AUDIT_INTACT)
+		fail_msg("broken at %lld: %s", (long long)r.seq, r.detail);
+	assert_int_equal(r.entries, 8 * 25 * 41);
+	/* Each batch's 40 entries are consecutive: k runs 0..39 without another writer in between. */
+	whole = th_value(c, "SELECT count(*) FROM (SELECT seq - (payload->>'k')::int AS start, count(*) AS n "
+		"FROM strata.audit_entries WHERE chain = 'mixed' AND action = 'b.append' "
+		"GROUP BY payload->>'writer', payload->>'batch', seq - (payload->>'k')::int) s WHERE n = 40");
+	assert_string_equal(whole, "200");
+	strata_free(whole);
+	strata_conn_close(c);
+}
+
 /* ---- the tamper suite ---- */
 
 typedef enum tamper { T_PAYLOAD, T_ACTOR_OR_TIME, T_DELETE, T_SWAP, T_INSERT, T_TRUNCATE, T_KINDS } tamper;
@@ -749,6 +817,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sql_numbers_agree_with_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(append_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(tamper_suite, setup, teardown),
 		cmocka_unit_test_setup_teardown(checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(progress_reports, setup, teardown),
