@@ -37,6 +37,7 @@ typedef struct audit_opts {
 	const char *public_out;
 	int limit;
 	int no_progress;
+	int all;
 } audit_opts;
 
 typedef struct audit_sub {
@@ -46,7 +47,7 @@ typedef struct audit_sub {
 } audit_sub;
 
 static const audit_sub subs[] = {
-	{ "verify", "strata audit verify [--chain C] [--from N] [--checkpoint FILE [--public-key FILE]]",
+	{ "verify", "strata audit verify [--chain C | --all] [--from N] [--checkpoint FILE [--public-key FILE]]",
 	  "Recomputes every hash and link of a chain; exit 1 at the first break, with its kind and entry" },
 	{ "append", "strata audit append --chain C --actor WHO --action WHAT [--target T] [--payload JSON | --payload-file F]",
 	  "Appends one entry to a chain (created on first use) and prints its seq and hash" },
@@ -290,6 +291,63 @@ static int run_verify(cli_ctx *ctx, strata_conn *c, const char *schema, const au
 	return r.kind == STRATA_AUDIT_INTACT ? CLI_EXIT_OK : CLI_EXIT_FINDINGS;
 }
 
+/* Every chain, one line each (one JSON object each), then a total; exit 1 when any is broken. */
+static int run_verify_all(cli_ctx *ctx, strata_conn *c, const char *schema)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_buf sql = STRATA_BUF_INIT, out = STRATA_BUF_INIT;
+	strata_result *chains = NULL;
+	int64_t entries = 0;
+	double seconds = 0;
+	int i, broken = 0, rc;
+
+	strata_buf_printf(&sql, "SELECT chain FROM \"%s\".audit_chains ORDER BY chain", schema);
+	rc = strata_conn_query(&chains, c, strata_buf_cstr(&sql), 0, NULL, &err);
+	strata_buf_release(&sql);
+	if (rc != 0 && (strcmp(err.sqlstate, "42P01") == 0 || strcmp(err.sqlstate, "3F000") == 0))
+		strata_error_set(&err, STRATA_ENOTFOUND, "this database has no audit ledger in schema '%s'", schema);
+	if (rc != 0)
+		return cli_report(ctx, &err);
+	for (i = 0; i < strata_result_nrows(chains); i++) {
+		strata_audit_verify_options vo;
+		strata_audit_verify_result r;
+
+		memset(&vo, 0, sizeof(vo));
+		vo.schema = schema;
+		vo.chain = strata_result_value(chains, i, 0);
+		rc = strata_audit_verify(c, &vo, &r, &err);
+		if (rc != 0) {
+			strata_result_free(chains);
+			return cli_report(ctx, &err);
+		}
+		entries += r.entries;
+		seconds += r.seconds;
+		if (r.kind != STRATA_AUDIT_INTACT)
+			broken++;
+		if (ctx->format == CLI_FORMAT_JSON) {
+			verify_json(&r, vo.chain, 1, NULL);
+		} else {
+			if (r.kind == STRATA_AUDIT_INTACT)
+				strata_buf_printf(&out, "%s: %lld entr%s intact\n", vo.chain, (long long)r.entries,
+					r.entries == 1 ? "y" : "ies");
+			else
+				strata_buf_printf(&out, "%s: broken at entry %lld: %s: %s\n", vo.chain, (long long)r.seq,
+					strata_audit_break_name(r.kind), r.detail);
+			cli_write_stdout(&out);
+			strata_buf_clear(&out);
+		}
+	}
+	if (ctx->format != CLI_FORMAT_JSON) {
+		strata_buf_printf(&out, "%d chain%s, %d broken, %lld entries verified (%.3f s)\n",
+			strata_result_nrows(chains), strata_result_nrows(chains) == 1 ? "" : "s", broken,
+			(long long)entries, seconds);
+		cli_write_stdout(&out);
+	}
+	strata_result_free(chains);
+	strata_buf_release(&out);
+	return broken > 0 ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
+}
+
 /* ---- append, checkpoint, keygen, log ---- */
 
 static int run_append(cli_ctx *ctx, strata_conn *c, const char *schema, const audit_opts *o)
@@ -460,6 +518,7 @@ int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 		{ "public-key", 0, CLI_OPT_STRING, &o.public_key, "FILE",
 		  "verify: the signer's public key (PEM) for --checkpoint", 0, 0, NULL },
 		{ "no-progress", 0, CLI_OPT_FLAG, &o.no_progress, NULL, "verify: no progress bar on a terminal", 0, 0, NULL },
+		{ "all", 0, CLI_OPT_FLAG, &o.all, NULL, "verify: every chain, a line each and a total", 0, 0, NULL },
 		{ "actor", 0, CLI_OPT_STRING, &o.actor, "WHO", "append: who acted (user:42, system:billing)", 0, 0, NULL },
 		{ "action", 0, CLI_OPT_STRING, &o.action, "WHAT", "append: what was done (user.invite)", 0, 0, NULL },
 		{ "target", 0, CLI_OPT_STRING, &o.target, "T", "append: what it was done to (optional)", 0, 0, NULL },
@@ -521,13 +580,18 @@ int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 		if (o.payload != NULL && o.payload_file != NULL)
 			return cli_usage_error(ctx, "--payload and --payload-file cannot be used together");
 	}
+	if (o.all && (strcmp(s->name, "verify") != 0 || o.chain != NULL || o.from > 0 || o.checkpoint != NULL))
+		return cli_usage_error(ctx, "--all goes with 'strata audit verify' alone (not with --chain, --from or "
+			"--checkpoint)");
 	if (o.chain == NULL)
 		o.chain = STRATA_AUDIT_STRATA_CHAIN;
 	rc = load_config(&config, ctx);
 	if (rc == 0)
 		rc = connect_db(&c, ctx);
 	if (rc == 0) {
-		if (strcmp(s->name, "verify") == 0)
+		if (strcmp(s->name, "verify") == 0 && o.all)
+			rc = run_verify_all(ctx, c, config->ledger_schema);
+		else if (strcmp(s->name, "verify") == 0)
 			rc = run_verify(ctx, c, config->ledger_schema, &o, config);
 		else if (strcmp(s->name, "append") == 0)
 			rc = run_append(ctx, c, config->ledger_schema, &o);

@@ -189,6 +189,16 @@ static void append_checkpoint_verify(void **state)
 	has(&r, "broken at entry 4: truncated");
 	RUN(&r, f, 3, "audit", "verify", "--chain", "no-such");
 	has(&r, "no audit chain 'no-such'");
+	/* Every chain at once: 'strata' (empty here: no migration ran) is not a chain yet; tenant:acme is. */
+	RUN(&r, f, 0, "audit", "append", "--chain", "tenant:globex", "--actor", "a", "--action", "b");
+	RUN(&r, f, 0, "audit", "verify", "--all");
+	has(&r, "tenant:acme: 3 entries intact\ntenant:globex: 1 entry intact\n2 chains, 0 broken, 4 entries verified");
+	th_exec(f->conn, "BEGIN; SET LOCAL session_replication_role = replica; "
+		"UPDATE strata.audit_entries SET action = 'x.z' WHERE chain = 'tenant:acme' AND seq = 2; COMMIT");
+	RUN(&r, f, 1, "audit", "verify", "--all");
+	has(&r, "tenant:acme: broken at entry 2: changed");
+	has(&r, "2 chains, 1 broken");
+	RUN(&r, f, 2, "audit", "verify", "--all", "--chain", "tenant:acme");
 	cli_result_free(&r);
 }
 
