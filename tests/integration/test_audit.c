@@ -246,6 +246,31 @@ static void sql_numbers_agree_with_node(void **state)
 	strata_buf_release(&arr);
 	strata_buf_release(&want);
 	free(text);
+	/* strata.jcs on the published JCS test data. */
+	{
+		static const char *const names[] = { "arrays", "french", "simpleString", "structures", "unicode",
+			"values", "weird" };
+		size_t k;
+
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			char rel[64];
+			char *in, *out;
+			const char *p1[1];
+			char *got = NULL;
+
+			snprintf(rel, sizeof(rel), "published/%s.in.json", names[k]);
+			in = read_data(rel);
+			snprintf(rel, sizeof(rel), "published/%s.out.json", names[k]);
+			out = read_data(rel);
+			p1[0] = in;
+			th_ok(strata_conn_query_value(&got, c, "SELECT strata.jcs($1::jsonb)", 1, p1, &err), &err);
+			if (strcmp(got, out) != 0)
+				fail_msg("strata.jcs on %s: got %s, want %s", names[k], got, out);
+			strata_free(got);
+			free(in);
+			free(out);
+		}
+	}
 	strata_conn_close(c);
 }
 

@@ -196,6 +196,36 @@ static void agrees_with_node_on_random_documents(void **state)
 	strata_free(text);
 }
 
+/* The published JCS test data (tests/data/jcs/published), byte for byte. */
+static void published_vectors(void **state)
+{
+	static const char *const names[] = { "arrays", "french", "simpleString", "structures", "unicode", "values",
+		"weird" };
+	strata_buf got = STRATA_BUF_INIT;
+	strata_error err = STRATA_ERROR_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char rel[64];
+		char *in, *want;
+
+		snprintf(rel, sizeof(rel), "published/%s.in.json", names[i]);
+		in = data(rel);
+		snprintf(rel, sizeof(rel), "published/%s.out.json", names[i]);
+		want = data(rel);
+		th_ok(strata_jcs_canonicalize(&got, in, strlen(in), &err), &err);
+		if (strcmp(got.ptr, want) != 0)
+			fail_msg("%s: got %s, want %s", names[i], got.ptr, want);
+		/* And the strict reader alone. */
+		th_ok(st_jcs_strict(&got, in, strlen(in), &err), &err);
+		assert_string_equal(got.ptr, want);
+		strata_free(in);
+		strata_free(want);
+	}
+	strata_buf_release(&got);
+}
+
 /* The one-pass writer either agrees with the strict reader byte for byte or gives way to it. */
 static void fast_agrees_with_strict(void **state)
 {
@@ -279,6 +309,7 @@ int main(void)
 		cmocka_unit_test(agrees_with_node_on_random_numbers),
 		cmocka_unit_test(agrees_with_node_on_random_documents),
 		cmocka_unit_test(fast_agrees_with_strict),
+		cmocka_unit_test(published_vectors),
 	};
 
 	th_init();
