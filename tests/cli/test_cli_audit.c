@@ -135,6 +135,36 @@ static void migrations_are_chained(void **state)
 	cli_result_free(&r);
 }
 
+/* A ledger written before the audit chain existed: upgrading it puts its events into the chain, in order. */
+static void old_ledger_is_backfilled(void **state)
+{
+	fx *f = *state;
+	cli_result r;
+	char path[1024], *v;
+
+	memset(&r, 0, sizeof(r));
+	RUN(&r, f, 0, "migrate", "up");
+	/* Back to the ledger's revision 4: no audit objects. */
+	th_exec(f->conn, "DROP TRIGGER events_audit ON strata.events");
+	th_exec(f->conn, "DROP TABLE strata.audit_entries, strata.audit_chains, strata.audit_checkpoints CASCADE");
+	th_exec(f->conn, "UPDATE strata.meta SET value = '4' WHERE key = 'ledger_revision'");
+	RUN(&r, f, 3, "audit", "verify");
+	has(&r, "no audit ledger");
+	snprintf(path, sizeof(path), "%s/migrations/0003_labels.up.sql", f->dir);
+	th_write_file(path, "CREATE TABLE labels (id bigint PRIMARY KEY);\n", 0644);
+	snprintf(path, sizeof(path), "%s/migrations/0003_labels.down.sql", f->dir);
+	th_write_file(path, "DROP TABLE labels;\n", 0644);
+	RUN(&r, f, 0, "migrate", "up");
+	RUN(&r, f, 0, "audit", "verify");
+	has(&r, "chain 'strata': 3 entries intact (1 to 3)");
+	/* The two old applies first, by event id, then the new one. */
+	v = th_value(f->conn, "SELECT string_agg(target || '#' || (payload->>'event_id'), ' ' ORDER BY seq) "
+		"FROM strata.audit_entries WHERE chain = 'strata'");
+	assert_string_equal(v, "default/0001#1 default/0002#2 default/0003#3");
+	strata_free(v);
+	cli_result_free(&r);
+}
+
 static void append_checkpoint_verify(void **state)
 {
 	fx *f = *state;
@@ -237,6 +267,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(migrations_are_chained, setup, teardown),
+		cmocka_unit_test_setup_teardown(old_ledger_is_backfilled, setup, teardown),
 		cmocka_unit_test_setup_teardown(append_checkpoint_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_messages, setup, teardown),
 	};
