@@ -38,6 +38,9 @@ typedef struct audit_opts {
 	int limit;
 	int no_progress;
 	int all;
+	const char *table;
+	const char *chain_column;
+	const char *time_column;
 } audit_opts;
 
 typedef struct audit_sub {
@@ -47,7 +50,8 @@ typedef struct audit_sub {
 } audit_sub;
 
 static const audit_sub subs[] = {
-	{ "verify", "strata audit verify [--chain C | --all] [--from N] [--checkpoint FILE [--public-key FILE]]",
+	{ "verify", "strata audit verify [--chain C | --all] [--from N] [--checkpoint FILE [--public-key FILE]]\n"
+	  "       strata audit verify --table SCHEMA.TABLE [--chain-column NAME] [--time-column NAME] (--chain C | --all)",
 	  "Recomputes every hash and link of a chain; exit 1 at the first break, with its kind and entry" },
 	{ "append", "strata audit append --chain C --actor WHO --action WHAT [--target T] [--payload JSON | --payload-file F]",
 	  "Appends one entry to a chain (created on first use) and prints its seq and hash" },
@@ -238,6 +242,9 @@ static int run_verify(cli_ctx *ctx, strata_conn *c, const char *schema, const au
 	vo.schema = schema;
 	vo.chain = o->chain;
 	vo.from = o->from;
+	vo.table = o->table;
+	vo.chain_column = o->chain_column;
+	vo.time_column = o->time_column;
 	if (o->checkpoint != NULL) {
 		const char *pub = pick(o->public_key, "STRATA_AUDIT_PUBLIC_KEY", config->audit_public_key);
 
@@ -292,7 +299,7 @@ static int run_verify(cli_ctx *ctx, strata_conn *c, const char *schema, const au
 }
 
 /* Every chain, one line each (one JSON object each), then a total; exit 1 when any is broken. */
-static int run_verify_all(cli_ctx *ctx, strata_conn *c, const char *schema)
+static int run_verify_all(cli_ctx *ctx, strata_conn *c, const char *schema, const audit_opts *o)
 {
 	strata_error err = STRATA_ERROR_INIT;
 	strata_buf sql = STRATA_BUF_INIT, out = STRATA_BUF_INIT;
@@ -301,8 +308,31 @@ static int run_verify_all(cli_ctx *ctx, strata_conn *c, const char *schema)
 	double seconds = 0;
 	int i, broken = 0, rc;
 
-	strata_buf_printf(&sql, "SELECT chain FROM \"%s\".audit_chains ORDER BY chain", schema);
-	rc = strata_conn_query(&chains, c, strata_buf_cstr(&sql), 0, NULL, &err);
+	if (o->table != NULL) {
+		const char *dot = strchr(o->table, '.');
+
+		/* The chains of another table: the distinct values of its chain column. */
+		strata_buf_puts(&sql, "SELECT DISTINCT ");
+		rc = strata_conn_quote_ident(&sql, c, o->chain_column != NULL ? o->chain_column : "chain", &err);
+		strata_buf_puts(&sql, "::text FROM ");
+		if (dot != NULL) {
+			strata_buf part = STRATA_BUF_INIT;
+
+			strata_buf_append(&part, o->table, (size_t)(dot - o->table));
+			if (rc == 0)
+				rc = strata_conn_quote_ident(&sql, c, strata_buf_cstr(&part), &err);
+			strata_buf_release(&part);
+			strata_buf_putc(&sql, '.');
+		}
+		if (rc == 0)
+			rc = strata_conn_quote_ident(&sql, c, dot != NULL ? dot + 1 : o->table, &err);
+		strata_buf_puts(&sql, " ORDER BY 1");
+	} else {
+		strata_buf_printf(&sql, "SELECT chain FROM \"%s\".audit_chains ORDER BY chain", schema);
+		rc = 0;
+	}
+	if (rc == 0)
+		rc = strata_conn_query(&chains, c, strata_buf_cstr(&sql), 0, NULL, &err);
 	strata_buf_release(&sql);
 	if (rc != 0 && (strcmp(err.sqlstate, "42P01") == 0 || strcmp(err.sqlstate, "3F000") == 0))
 		strata_error_set(&err, STRATA_ENOTFOUND, "this database has no audit ledger in schema '%s'", schema);
@@ -315,6 +345,9 @@ static int run_verify_all(cli_ctx *ctx, strata_conn *c, const char *schema)
 		memset(&vo, 0, sizeof(vo));
 		vo.schema = schema;
 		vo.chain = strata_result_value(chains, i, 0);
+		vo.table = o->table;
+		vo.chain_column = o->chain_column;
+		vo.time_column = o->time_column;
 		rc = strata_audit_verify(c, &vo, &r, &err);
 		if (rc != 0) {
 			strata_result_free(chains);
@@ -519,6 +552,12 @@ int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 		  "verify: the signer's public key (PEM) for --checkpoint", 0, 0, NULL },
 		{ "no-progress", 0, CLI_OPT_FLAG, &o.no_progress, NULL, "verify: no progress bar on a terminal", 0, 0, NULL },
 		{ "all", 0, CLI_OPT_FLAG, &o.all, NULL, "verify: every chain, a line each and a total", 0, 0, NULL },
+		{ "table", 0, CLI_OPT_STRING, &o.table, "SCHEMA.TABLE",
+		  "verify: chains kept in another table in the ledger's canonical form", 0, 0, NULL },
+		{ "chain-column", 0, CLI_OPT_STRING, &o.chain_column, "NAME",
+		  "verify --table: the column naming the chain (default chain)", 0, 0, NULL },
+		{ "time-column", 0, CLI_OPT_STRING, &o.time_column, "NAME",
+		  "verify --table: the entry's time, timestamptz (default recorded_at)", 0, 0, NULL },
 		{ "actor", 0, CLI_OPT_STRING, &o.actor, "WHO", "append: who acted (user:42, system:billing)", 0, 0, NULL },
 		{ "action", 0, CLI_OPT_STRING, &o.action, "WHAT", "append: what was done (user.invite)", 0, 0, NULL },
 		{ "target", 0, CLI_OPT_STRING, &o.target, "T", "append: what it was done to (optional)", 0, 0, NULL },
@@ -580,6 +619,10 @@ int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 		if (o.payload != NULL && o.payload_file != NULL)
 			return cli_usage_error(ctx, "--payload and --payload-file cannot be used together");
 	}
+	if ((o.table != NULL || o.chain_column != NULL || o.time_column != NULL) && strcmp(s->name, "verify") != 0)
+		return cli_usage_error(ctx, "--table, --chain-column and --time-column go with 'strata audit verify'");
+	if ((o.chain_column != NULL || o.time_column != NULL) && o.table == NULL)
+		return cli_usage_error(ctx, "--chain-column and --time-column need --table");
 	if (o.all && (strcmp(s->name, "verify") != 0 || o.chain != NULL || o.from > 0 || o.checkpoint != NULL))
 		return cli_usage_error(ctx, "--all goes with 'strata audit verify' alone (not with --chain, --from or "
 			"--checkpoint)");
@@ -590,7 +633,7 @@ int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 		rc = connect_db(&c, ctx);
 	if (rc == 0) {
 		if (strcmp(s->name, "verify") == 0 && o.all)
-			rc = run_verify_all(ctx, c, config->ledger_schema);
+			rc = run_verify_all(ctx, c, config->ledger_schema, &o);
 		else if (strcmp(s->name, "verify") == 0)
 			rc = run_verify(ctx, c, config->ledger_schema, &o, config);
 		else if (strcmp(s->name, "append") == 0)

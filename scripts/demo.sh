@@ -117,6 +117,10 @@ for t in acme globex initech; do
 	"$strata" --project-dir "$platform" audit verify --no-progress --chain "tenant:$t" | head -n 1
 done
 "$strata" --project-dir "$platform" audit log --limit 3
+step "strata audit verify --table audit.audit_log: the platform's tenant audit chains"
+platform_audit=$("$strata" --project-dir "$platform" audit verify --table audit.audit_log \
+	--chain-column tenant_id --time-column occurred_at --all)
+printf '%s\n' "$platform_audit"
 step "strata integrity verify-messages: every seeded message's envelope hash"
 messages=$("$strata" --project-dir "$platform" integrity verify-messages)
 printf '%s\n' "$messages"
@@ -140,6 +144,7 @@ printf '%s\n' "$summary"
 echo "tenancy check: $(printf '%s\n' "$check" | tail -n 1)"
 echo "tenancy probe: $(printf '%s\n' "$probe" | tail -n 1)"
 echo "audit: $(printf '%s\n' "$audit" | head -n 1)"
+echo "platform audit log: $(printf '%s\n' "$platform_audit" | tail -n 1)"
 echo "messages: $messages"
 cat <<NEXT
 

@@ -128,6 +128,16 @@ typedef struct strata_audit_verify_options {
 	const char *chain;           /* NULL: "strata" */
 	int64_t from;                /* first seq to verify (linked to the stored hash before it); <= 1: all */
 	const strata_audit_checkpoint *checkpoint;   /* NULL: none; checked for chain, size and head */
+	/*
+	 * Another table holding chains in the same canonical form (NULL: the
+	 * ledger's audit_entries): "schema.table", with columns seq, actor,
+	 * action, target, payload (jsonb), prev_hash (NULL read as 32 zero bytes)
+	 * and hash; chain_column names the chain (any type: its text form is the
+	 * canonical "chain"), time_column the recorded_at (timestamptz).
+	 */
+	const char *table;
+	const char *chain_column;    /* NULL: chain */
+	const char *time_column;     /* NULL: recorded_at */
 	/* Called every 65,536 entries with those done and the chain's last seq. */
 	void (*progress)(int64_t done, int64_t total, void *ud);
 	void *ud;

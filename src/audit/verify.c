@@ -304,6 +304,93 @@ static int hex_hash(unsigned char out[STRATA_AUDIT_HASH_LEN], const char *s)
 	return 0;
 }
 
+/* "a.b" as "a"."b", each part quoted. */
+static int quote_qualified(strata_buf *out, strata_conn *c, const char *name, strata_error *err)
+{
+	const char *dot = strchr(name, '.');
+	strata_buf part = STRATA_BUF_INIT;
+	int rc;
+
+	if (dot == NULL)
+		return strata_conn_quote_ident(out, c, name, err);
+	strata_buf_append(&part, name, (size_t)(dot - name));
+	rc = strata_conn_quote_ident(out, c, strata_buf_cstr(&part), err);
+	strata_buf_release(&part);
+	strata_buf_putc(out, '.');
+	return rc != 0 ? rc : strata_conn_quote_ident(out, c, dot + 1, err);
+}
+
+/* Where the chain is read from: the ledger's table, or another one in the same form. */
+typedef struct source {
+	strata_buf table;
+	strata_buf chain_col;
+	strata_buf time_col;
+	int custom;
+} source;
+
+static int source_init(source *src, strata_conn *c, const strata_audit_verify_options *o, const char *schema,
+	strata_error *err)
+{
+	int rc = 0;
+
+	memset(src, 0, sizeof(*src));
+	src->custom = o->table != NULL;
+	if (src->custom)
+		rc = quote_qualified(&src->table, c, o->table, err);
+	else
+		st_audit_table(&src->table, schema, "audit_entries");
+	if (rc == 0)
+		rc = strata_conn_quote_ident(&src->chain_col, c, o->chain_column != NULL ? o->chain_column : "chain", err);
+	if (rc == 0)
+		rc = strata_conn_quote_ident(&src->time_col, c, o->time_column != NULL ? o->time_column : "recorded_at",
+			err);
+	return rc;
+}
+
+static void source_release(source *src)
+{
+	strata_buf_release(&src->table);
+	strata_buf_release(&src->chain_col);
+	strata_buf_release(&src->time_col);
+}
+
+/* The chain's entries exist? Its last seq, and the hash of entry from - 1 when from > 1. */
+static int start_custom(strata_conn *c, verifier *v, const source *src, int64_t from, strata_buf *name,
+	strata_error *err)
+{
+	strata_buf sql = STRATA_BUF_INIT;
+	strata_result *r = NULL;
+	char fromtext[24];
+	const char *params[2];
+	const char *t = strata_buf_cstr(&src->table), *cc = strata_buf_cstr(&src->chain_col);
+	int rc;
+
+	st_snprintf(fromtext, sizeof(fromtext), "%lld", (long long)from - 1);
+	params[0] = v->chain;
+	params[1] = fromtext;
+	strata_buf_printf(&sql, "SELECT (SELECT %s::text FROM %s WHERE %s = $1 LIMIT 1), (SELECT max(seq) FROM %s "
+		"WHERE %s = $1), (SELECT hash FROM %s WHERE %s = $1 AND seq = $2::bigint)", cc, t, cc, t, cc, t, cc);
+	if (strata_buf_failed(&sql))
+		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
+	rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 2, params, err);
+	if (rc == 0 && strata_result_value(r, 0, 0) == NULL)
+		rc = strata_error_set(err, STRATA_ENOTFOUND, "%s has no entries of chain '%s'", t, v->chain);
+	if (rc == 0) {
+		const char *max = strata_result_value(r, 0, 1);
+
+		/* The chain's name as the table writes it (a uuid in lowercase, say): the canonical form's. */
+		strata_buf_puts(name, strata_result_value(r, 0, 0));
+		v->total = max != NULL ? strtoll(max, NULL, 10) : 0;
+		if (from > 1 && hex_hash(v->p, strata_result_value(r, 0, 2)) != 0)
+			rc = strata_error_set(err, STRATA_ENOTFOUND,
+				"chain '%s' has no entry %lld to start from (its last entry is %lld)", v->chain,
+				(long long)from - 1, (long long)v->total);
+	}
+	strata_result_free(r);
+	strata_buf_release(&sql);
+	return rc;
+}
+
 /* The chain exists? Its last seq, and the hash of entry from - 1 when from > 1. */
 static int start(strata_conn *c, verifier *v, const char *schema, int64_t from, strata_error *err)
 {
@@ -372,8 +459,9 @@ int strata_audit_verify(strata_conn *c, const strata_audit_verify_options *o, st
 	strata_error *err)
 {
 	const char *schema = o->schema != NULL ? o->schema : "strata";
-	strata_buf sql = STRATA_BUF_INIT;
+	strata_buf sql = STRATA_BUF_INIT, name = STRATA_BUF_INIT;
 	verifier v;
+	source src;
 	int64_t from = o->from > 1 ? o->from : 1;
 	double t0 = now_seconds();
 	int rc;
@@ -392,14 +480,27 @@ int strata_audit_verify(strata_conn *c, const strata_audit_verify_options *o, st
 		if (o->checkpoint->size < from)
 			from = o->checkpoint->size;
 	}
-	rc = start(c, &v, schema, from, err);
-	if (rc != 0)
+	rc = source_init(&src, c, o, schema, err);
+	if (rc == 0 && src.custom) {
+		rc = start_custom(c, &v, &src, from, &name, err);
+		if (rc == 0) {
+			v.chain = strata_buf_cstr(&name);
+			v.chain_len = name.len;
+		}
+	} else if (rc == 0) {
+		rc = start(c, &v, schema, from, err);
+	}
+	if (rc != 0) {
+		source_release(&src);
+		strata_buf_release(&name);
 		return rc;
+	}
 	v.expect = from;
 	r->last_seq = from - 1;
 	memcpy(r->head, v.p, sizeof(r->head));
-	strata_buf_printf(&sql, "COPY (SELECT seq, recorded_at, actor, action, target, payload, prev_hash, hash FROM ");
-	st_audit_table(&sql, schema, "audit_entries WHERE chain = ");
+	strata_buf_printf(&sql, "COPY (SELECT seq, %s, actor, action, target, payload, coalesce(prev_hash, "
+		"'\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea), hash FROM %s WHERE %s = ",
+		strata_buf_cstr(&src.time_col), strata_buf_cstr(&src.table), strata_buf_cstr(&src.chain_col));
 	strata_conn_quote_literal(&sql, c, v.chain, err);
 	strata_buf_printf(&sql, " AND seq >= %lld ORDER BY seq) TO STDOUT (FORMAT binary)", (long long)from);
 	if (strata_buf_failed(&sql))
@@ -424,5 +525,7 @@ int strata_audit_verify(strata_conn *c, const strata_audit_verify_options *o, st
 	strata_buf_release(&v.canon);
 	strata_buf_release(&v.f_canon);
 	strata_buf_release(&sql);
+	strata_buf_release(&name);
+	source_release(&src);
 	return rc;
 }

@@ -303,12 +303,12 @@ static void readme_quickstart_demo_works_twice(void **state)
 			assert_non_null(strstr(o, "==> strata dev up"));
 			assert_non_null(strstr(o, "4 checks: 4 ok"));
 			/* The platform schema: migrated and seeded the first time, up to date the second. */
-			assert_non_null(strstr(o, "14 migrations in 1 track: valid"));
-			assert_non_null(strstr(o, "14 files, 426 statements: no findings"));
-			assert_non_null(strstr(o, "no drift: the database is what its 14 applied migrations give"));
-			assert_non_null(strstr(o, "14 migrations: every down is a true inverse"));
+			assert_non_null(strstr(o, "15 migrations in 1 track: valid"));
+			assert_non_null(strstr(o, "15 files, 439 statements: no findings"));
+			assert_non_null(strstr(o, "no drift: the database is what its 15 applied migrations give"));
+			assert_non_null(strstr(o, "15 migrations: every down is a true inverse"));
 			assert_non_null(strstr(o, "19 tables, 162 columns: documented and classified"));
-			assert_non_null(strstr(o, "14 applied, 0 pending"));
+			assert_non_null(strstr(o, "15 applied, 0 pending"));
 			assert_non_null(strstr(e, i == 0 ? "strata: seeded 4 files" : "strata: 4 seed files up to date"));
 			if (i == 1)
 				assert_non_null(strstr(e, "nothing to do: the database is up to date"));
@@ -316,9 +316,11 @@ static void readme_quickstart_demo_works_twice(void **state)
 			assert_non_null(strstr(o, "tenancy probe: 18 tables probed as 2 roles: 0 rows leaked, "
 				"0 writes accepted, 0 inconclusive\n"));
 			assert_non_null(strstr(o, "3 tenants (acme, globex, initech)"));
-			/* The audit ledger: the 14 applies in the chain 'strata', a tenant entry per run. */
-			assert_non_null(strstr(o, "audit: chain 'strata': 14 entries intact (1 to 14)"));
-			assert_non_null(strstr(o, "extends the checkpoint of 14 entries"));
+			/* The audit ledger: the 15 applies in the chain 'strata', a tenant entry per run. */
+			assert_non_null(strstr(o, "audit: chain 'strata': 15 entries intact (1 to 15)"));
+			assert_non_null(strstr(o, "extends the checkpoint of 15 entries"));
+			/* The platform's own tenant audit chains, in the ledger's form, proven by strata. */
+			assert_non_null(strstr(o, "platform audit log: 3 chains, 0 broken, 17 entries verified"));
 			assert_non_null(strstr(o, i == 0 ? "chain 'tenant:acme': 1 entry intact" : "chain 'tenant:acme': 2 entries intact"));
 			assert_non_null(strstr(o, "messages: agents.messages: 19 messages, 0 mismatches"));
 			assert_non_null(strstr(o, "Next steps"));
@@ -349,7 +351,7 @@ static void readme_quickstart_demo_works_twice(void **state)
 		env[n] = strata_buf_cstr(&url);
 		cli_run(&r, project, env, status);
 		assert_int_equal(r.status, 0);
-		assert_non_null(strstr(strata_buf_cstr(&r.out), "14 applied, 0 pending"));
+		assert_non_null(strstr(strata_buf_cstr(&r.out), "15 applied, 0 pending"));
 		cli_result_free(&r);
 		cli_run(&r, project, env, probe);
 		assert_int_equal(r.status, 0);
@@ -357,7 +359,7 @@ static void readme_quickstart_demo_works_twice(void **state)
 		cli_result_free(&r);
 		cli_run(&r, project, env, audit_verify);
 		assert_int_equal(r.status, 0);
-		assert_non_null(strstr(strata_buf_cstr(&r.out), "chain 'strata': 14 entries intact"));
+		assert_non_null(strstr(strata_buf_cstr(&r.out), "chain 'strata': 15 entries intact"));
 		cli_result_free(&r);
 		cli_run(&r, project, env, audit_log);
 		assert_int_equal(r.status, 0);

@@ -269,6 +269,54 @@ static void every_tenant_has_the_data_the_platform_needs(void **state)
 	assert_int_equal(qint(f, "SELECT count(*) FROM audit.audit_log l WHERE l.prev_hash IS DISTINCT FROM"
 		" (SELECT p.hash FROM audit.audit_log p WHERE p.tenant_id = l.tenant_id AND p.seq = l.seq - 1)"),
 		0);
+	/* And every tenant's chain verifies in strata's ledger form (migration 0015). */
+	{
+		strata_result *tenants = rows(f, "SELECT tenant_id::text, count(*) FROM audit.audit_log GROUP BY 1 ORDER BY 1");
+		int t;
+
+		assert_int_equal(strata_result_nrows(tenants), 3);
+		for (t = 0; t < strata_result_nrows(tenants); t++) {
+			strata_audit_verify_options o;
+			strata_audit_verify_result r;
+			strata_error err = STRATA_ERROR_INIT;
+
+			memset(&o, 0, sizeof(o));
+			o.table = "audit.audit_log";
+			o.chain_column = "tenant_id";
+			o.time_column = "occurred_at";
+			o.chain = strata_result_value(tenants, t, 0);
+			th_ok(strata_audit_verify(f->c, &o, &r, &err), &err);
+			if (r.kind != STRATA_AUDIT_INTACT)
+				fail_msg("tenant %s: broken at %lld: %s", o.chain, (long long)r.seq, r.detail);
+			assert_int_equal(r.entries, num(strata_result_value(tenants, t, 1), "count"));
+		}
+		/* The application appends through audit.append (its tenant only) and may not rewrite. */
+		{
+			strata_audit_verify_options o;
+			strata_audit_verify_result r;
+			strata_error err = STRATA_ERROR_INIT;
+			char sql[256];
+
+			th_exec(f->c, "BEGIN");
+			th_exec(f->c, "SET LOCAL ROLE platform_app");
+			snprintf(sql, sizeof(sql), "SELECT strata_tenant.set('%s'::uuid)", strata_result_value(tenants, 0, 0));
+			th_exec(f->c, sql);
+			th_exec(f->c, "SELECT audit.append('user:test', 'test.append', NULL, '{\"n\": 1.50}')");
+			assert_int_not_equal(strata_conn_exec(f->c, "SAVEPOINT s; UPDATE audit.audit_log SET actor = 'x'", &err), 0);
+			th_exec(f->c, "ROLLBACK TO SAVEPOINT s");
+			th_exec(f->c, "RESET ROLE");
+			memset(&o, 0, sizeof(o));
+			o.table = "audit.audit_log";
+			o.chain_column = "tenant_id";
+			o.time_column = "occurred_at";
+			o.chain = strata_result_value(tenants, 0, 0);
+			th_ok(strata_audit_verify(f->c, &o, &r, &err), &err);
+			assert_int_equal(r.kind, STRATA_AUDIT_INTACT);
+			assert_int_equal(r.entries, num(strata_result_value(tenants, 0, 1), "count") + 1);
+			th_exec(f->c, "ROLLBACK");
+		}
+		strata_result_free(tenants);
+	}
 }
 
 /* ------------------------------------------------------------------------

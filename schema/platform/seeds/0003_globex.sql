@@ -399,18 +399,13 @@ JOIN seed_runs AS r ON r.id = md5('globex/run/' || v.run)::uuid;
 
 -- Audit log -------------------------------------------------------------------
 --
--- The integrity machinery that computes and verifies the chain comes with a
--- later issue; until then the seed fills prev_hash and hash with a
--- deterministic stand-in of the same shape, per tenant in seq order:
---
---   content   = the JCS text of {"action", "actor", "id", "occurred_at" (UTC,
---               YYYY-MM-DDTHH:MI:SS.ffffffZ), "payload", "seq", "target",
---               "tenant_id"} (keys in that order, which is code point order;
---               strings through to_json, which escapes as JCS does; the
---               payload written canonical, like the envelopes above)
---   hash      = sha256(prev_hash || convert_to(content, 'UTF8')), with
---               prev_hash NULL (an empty prefix) for seq 1
---   prev_hash = the hash of the entry before
+-- One chain per tenant in strata's ledger form (migration 0015,
+-- docs/ledger.md): chain = the tenant's id, recorded_at = occurred_at, and
+--   hash = strata.audit_hash(prev_hash, ...) = SHA-256(prev_hash || the
+--          canonical form of the entry), prev_hash being the hash of the
+--          entry before (32 zero bytes for seq 1, stored as NULL)
+-- so that `strata audit verify --table audit.audit_log --chain-column
+-- tenant_id --time-column occurred_at --all` proves every tenant's chain.
 --
 -- Actors and targets are kind:id; their ids follow the labels
 -- (md5('globex/<kind>/<label>')), system actors keep their name, and the
@@ -438,24 +433,19 @@ WITH RECURSIVE entry AS (
         (6, 'user', 'heidi', 'run.cancel', 'run', 'plan-oslo', '{"reason":"trip postponed"}',
          '2026-03-06 09:02:00+00')
     ) AS v (seq, actor_kind, actor, action, target_kind, target, payload, occurred_at)
-), canon AS (
-    SELECT e.*,
-           '{"action":' || to_json(e.action) || ',"actor":' || to_json(e.actor) || ',"id":"' || e.id
-           || '","occurred_at":"' || to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-           || '","payload":' || e.payload || ',"seq":' || e.seq || ',"target":' || coalesce(to_json(e.target)::text, 'null')
-           || ',"tenant_id":"' || strata_tenant.current() || '"}' AS content
-    FROM entry AS e
 ), chain AS (
-    SELECT c.seq, NULL::bytea AS prev_hash, sha256(convert_to(c.content, 'UTF8')) AS hash
-    FROM canon AS c WHERE c.seq = 1
+    SELECT e.seq, NULL::bytea AS prev_hash,
+           strata.audit_hash('\x0000000000000000000000000000000000000000000000000000000000000000'::bytea,
+                             strata_tenant.current()::text, e.seq, e.occurred_at, e.actor, e.action, e.target,
+                             e.payload::jsonb) AS hash
+    FROM entry AS e WHERE e.seq = 1
     UNION ALL
-    SELECT c.seq, p.hash, sha256(p.hash || convert_to(c.content, 'UTF8'))
-    FROM chain AS p JOIN canon AS c ON c.seq = p.seq + 1
+    SELECT e.seq, p.hash, strata.audit_hash(p.hash, strata_tenant.current()::text, e.seq, e.occurred_at, e.actor,
+                                            e.action, e.target, e.payload::jsonb)
+    FROM chain AS p JOIN entry AS e ON e.seq = p.seq + 1
 )
-SELECT strata_tenant.current(), c.id, c.seq, c.actor, c.action, c.target, c.payload::jsonb, c.occurred_at,
+SELECT strata_tenant.current(), e.id, e.seq, e.actor, e.action, e.target, e.payload::jsonb, e.occurred_at,
        h.prev_hash, h.hash
-FROM canon AS c JOIN chain AS h ON h.seq = c.seq
-ON CONFLICT ON CONSTRAINT audit_log_pkey DO UPDATE
-    SET seq = EXCLUDED.seq, actor = EXCLUDED.actor, action = EXCLUDED.action, target = EXCLUDED.target,
-        payload = EXCLUDED.payload, occurred_at = EXCLUDED.occurred_at, prev_hash = EXCLUDED.prev_hash,
-        hash = EXCLUDED.hash;
+FROM entry AS e JOIN chain AS h ON h.seq = e.seq
+-- The log is append-only (0015): entries that exist stay as they are.
+ON CONFLICT ON CONSTRAINT audit_log_pkey DO NOTHING;
