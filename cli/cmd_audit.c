@@ -309,23 +309,12 @@ static int run_verify_all(cli_ctx *ctx, strata_conn *c, const char *schema, cons
 	int i, broken = 0, rc;
 
 	if (o->table != NULL) {
-		const char *dot = strchr(o->table, '.');
-
 		/* The chains of another table: the distinct values of its chain column. */
 		strata_buf_puts(&sql, "SELECT DISTINCT ");
 		rc = strata_conn_quote_ident(&sql, c, o->chain_column != NULL ? o->chain_column : "chain", &err);
 		strata_buf_puts(&sql, "::text FROM ");
-		if (dot != NULL) {
-			strata_buf part = STRATA_BUF_INIT;
-
-			strata_buf_append(&part, o->table, (size_t)(dot - o->table));
-			if (rc == 0)
-				rc = strata_conn_quote_ident(&sql, c, strata_buf_cstr(&part), &err);
-			strata_buf_release(&part);
-			strata_buf_putc(&sql, '.');
-		}
 		if (rc == 0)
-			rc = strata_conn_quote_ident(&sql, c, dot != NULL ? dot + 1 : o->table, &err);
+			rc = strata_conn_quote_qualified(&sql, c, o->table, &err);
 		strata_buf_puts(&sql, " ORDER BY 1");
 	} else {
 		strata_buf_printf(&sql, "SELECT chain FROM \"%s\".audit_chains ORDER BY chain", schema);

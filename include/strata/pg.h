@@ -257,6 +257,8 @@ STRATA_API int strata_conn_quote_ident(strata_buf *out, strata_conn *c, const ch
 	strata_error *err);
 STRATA_API int strata_conn_quote_literal(strata_buf *out, strata_conn *c, const char *s,
 	strata_error *err);
+/* "schema.table" with each part quoted as an identifier ("a"."b"), or a lone name quoted. */
+STRATA_API int strata_conn_quote_qualified(strata_buf *out, strata_conn *c, const char *name, strata_error *err);
 
 /* ------------------------------------------------------------------------
  * Transactions

@@ -67,25 +67,6 @@ static int on_row(void *ctx, int n, const strata_copy_field *f)
 	return 0;
 }
 
-/* "a.b" as "a"."b" (each part quoted), or a lone name quoted. */
-static int qualified(strata_buf *out, strata_conn *c, const char *name, strata_error *err)
-{
-	const char *dot = strchr(name, '.');
-	int rc;
-
-	if (dot == NULL)
-		return strata_conn_quote_ident(out, c, name, err);
-	{
-		strata_buf first = STRATA_BUF_INIT;
-
-		strata_buf_append(&first, name, (size_t)(dot - name));
-		rc = strata_conn_quote_ident(out, c, strata_buf_cstr(&first), err);
-		strata_buf_release(&first);
-	}
-	strata_buf_putc(out, '.');
-	return rc != 0 ? rc : strata_conn_quote_ident(out, c, dot + 1, err);
-}
-
 int strata_integrity_verify_messages(strata_conn *c, const strata_messages_options *o,
 	strata_messages_result *r, strata_error *err)
 {
@@ -110,7 +91,7 @@ int strata_integrity_verify_messages(strata_conn *c, const strata_messages_optio
 		rc = strata_conn_quote_ident(&sql, c, o->hash_column != NULL ? o->hash_column : "envelope_hash", err);
 	strata_buf_puts(&sql, "::text FROM ");
 	if (rc == 0)
-		rc = qualified(&sql, c, table, err);
+		rc = strata_conn_quote_qualified(&sql, c, table, err);
 	strata_buf_puts(&sql, ") TO STDOUT (FORMAT binary)");
 	if (rc == 0 && strata_buf_failed(&sql))
 		rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");

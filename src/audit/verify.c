@@ -304,22 +304,6 @@ static int hex_hash(unsigned char out[STRATA_AUDIT_HASH_LEN], const char *s)
 	return 0;
 }
 
-/* "a.b" as "a"."b", each part quoted. */
-static int quote_qualified(strata_buf *out, strata_conn *c, const char *name, strata_error *err)
-{
-	const char *dot = strchr(name, '.');
-	strata_buf part = STRATA_BUF_INIT;
-	int rc;
-
-	if (dot == NULL)
-		return strata_conn_quote_ident(out, c, name, err);
-	strata_buf_append(&part, name, (size_t)(dot - name));
-	rc = strata_conn_quote_ident(out, c, strata_buf_cstr(&part), err);
-	strata_buf_release(&part);
-	strata_buf_putc(out, '.');
-	return rc != 0 ? rc : strata_conn_quote_ident(out, c, dot + 1, err);
-}
-
 /* Where the chain is read from: the ledger's table, or another one in the same form. */
 typedef struct source {
 	strata_buf table;
@@ -336,7 +320,7 @@ static int source_init(source *src, strata_conn *c, const strata_audit_verify_op
 	memset(src, 0, sizeof(*src));
 	src->custom = o->table != NULL;
 	if (src->custom)
-		rc = quote_qualified(&src->table, c, o->table, err);
+		rc = strata_conn_quote_qualified(&src->table, c, o->table, err);
 	else
 		st_audit_table(&src->table, schema, "audit_entries");
 	if (rc == 0)

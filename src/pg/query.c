@@ -259,3 +259,19 @@ int strata_conn_quote_literal(strata_buf *out, strata_conn *c, const char *s, st
 {
 	return quote_with(out, c, s, 0, err);
 }
+
+int strata_conn_quote_qualified(strata_buf *out, strata_conn *c, const char *name, strata_error *err)
+{
+	const char *dot = strchr(name, '.');
+	strata_buf part = STRATA_BUF_INIT;
+	int rc;
+
+	if (dot == NULL)
+		return quote_with(out, c, name, 1, err);
+	strata_buf_append(&part, name, (size_t)(dot - name));
+	rc = strata_buf_failed(&part) ? strata_error_set(err, STRATA_ENOMEM, "out of memory")
+		: quote_with(out, c, strata_buf_cstr(&part), 1, err);
+	strata_buf_release(&part);
+	strata_buf_putc(out, '.');
+	return rc != 0 ? rc : quote_with(out, c, dot + 1, 1, err);
+}
