@@ -327,6 +327,19 @@ static void append_only(void **state)
 	th_exec(c, "GRANT EXECUTE ON FUNCTION strata.audit_append(text, text, text, text, jsonb) TO audit_app");
 	th_exec(app, "SELECT strata.audit_append('ro', 'app', 'x.y', NULL, '{}')");
 	th_exec(app, "RESET ROLE");
+	/* strata's own chain takes entries only from the ledger's owner: a login as audit_app may not forge one. */
+	{
+		strata_conn *login;
+		strata_error e2 = STRATA_ERROR_INIT;
+
+		login = th_connect(*state);
+		th_exec(login, "SET SESSION AUTHORIZATION audit_app");
+		assert_int_not_equal(strata_conn_exec(login, "SELECT strata.audit_append('strata', 'role:audit_app', "
+			"'migrate.apply', 'default/9999', '{}')", &e2), 0);
+		assert_string_equal(e2.sqlstate, "42501");
+		assert_non_null(strstr(e2.message, "records strata's own events"));
+		strata_conn_close(login);
+	}
 	strata_conn_close(app);
 	assert_int_equal(verify(c, "ro", NULL).entries, 4);
 	th_exec(c, "DROP OWNED BY audit_app");
