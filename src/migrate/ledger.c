@@ -30,7 +30,7 @@
  * brought up to date (every statement is idempotent), one of a higher
  * revision, written by a newer strata, is left alone.
  */
-#define LEDGER_REVISION "5"
+#define LEDGER_REVISION "6"
 
 int st_ledger_ident(strata_buf *out, const char *schema)
 {
