@@ -229,7 +229,8 @@ STRATA_API int strata_conn_exec_batch(strata_conn *c, const char *sql, const str
 /*
  * COPY ... TO STDOUT (text or binary): fn gets each piece libpq hands over
  * (a row, or the binary header and trailer in their own pieces); returning
- * nonzero stops the copy (the statement is cancelled; the call returns 0).
+ * nonzero stops the copy (the statement is cancelled; the call returns 0;
+ * inside a transaction a savepoint keeps the transaction usable).
  */
 typedef int (*strata_copy_out_fn)(void *ctx, const char *data, size_t len);
 STRATA_API int strata_conn_copy_out(strata_conn *c, const char *sql, strata_copy_out_fn fn, void *ctx,

@@ -44,7 +44,17 @@ int strata_conn_copy_out(strata_conn *c, const char *sql, strata_copy_out_fn fn,
 {
 	char *buf = NULL;
 	int n, rc, stopped = 0;
+	/*
+	 * Stopping early cancels the statement; inside the caller's transaction
+	 * a savepoint keeps that cancel from failing the whole transaction.
+	 */
+	int in_tx = strata_tx_status(c) == STRATA_TX_ACTIVE;
 
+	if (in_tx) {
+		rc = strata_conn_exec(c, "SAVEPOINT strata_copy_out", err);
+		if (rc != 0)
+			return rc;
+	}
 	rc = start(c, sql, PGRES_COPY_OUT, err);
 	if (rc != 0)
 		return rc;
@@ -65,9 +75,16 @@ int strata_conn_copy_out(strata_conn *c, const char *sql, strata_copy_out_fn fn,
 		strata_error ignored = STRATA_ERROR_INIT;
 
 		finish(c, 0, &ignored);
-		return 0;
+		if (in_tx && strata_tx_status(c) == STRATA_TX_FAILED)
+			rc = strata_conn_exec(c, "ROLLBACK TO SAVEPOINT strata_copy_out", err);
+		if (rc == 0 && in_tx)
+			rc = strata_conn_exec(c, "RELEASE SAVEPOINT strata_copy_out", err);
+		return rc;
 	}
-	return finish(c, rc, err);
+	rc = finish(c, rc, err);
+	if (rc == 0 && in_tx)
+		rc = strata_conn_exec(c, "RELEASE SAVEPOINT strata_copy_out", err);
+	return rc;
 }
 
 /* ---- binary rows ---- */

@@ -773,6 +773,25 @@ static void progress_reports(void **state)
 	assert_int_equal(p.last_done, 140000);
 	assert_int_equal(p.total, 140000);
 	assert_true(r.bytes > 140000 * 100);
+	/*
+	 * A break near the start: verify reads a window of 65,536 entries past it,
+	 * then stops the COPY (a cancel); the session stays usable.
+	 */
+	th_exec(c, "BEGIN");
+	th_exec(c, "SET LOCAL session_replication_role = replica");
+	th_exec(c, "UPDATE strata.audit_entries SET actor = 'x' WHERE chain = 'long' AND seq = 5");
+	o.progress = NULL;
+	th_ok(strata_audit_verify(c, &o, &r, &err), &err);
+	assert_int_equal(r.kind, STRATA_AUDIT_CHANGED);
+	assert_int_equal(r.seq, 5);
+	assert_int_equal(r.entries, 4);
+	{
+		char *one = th_value(c, "SELECT 1");
+
+		assert_string_equal(one, "1");
+		strata_free(one);
+	}
+	th_exec(c, "ROLLBACK");
 	free(recs);
 	strata_conn_close(c);
 }
