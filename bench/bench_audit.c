@@ -30,34 +30,14 @@
 
 #include "strata/strata.h"
 
+#include "bench.h"
+
 #include "base/base.h"
 #include "jcs/jcs_int.h"
 
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
-static void die(const char *what, const strata_error *err)
-{
-	fprintf(stderr, "bench-audit: %s: %s\n", what, err->message);
-	exit(1);
+	return (double)st_now_ns() / 1e9;
 }
 
 static const char *const ops[] = { "insert", "update", "delete" };
@@ -90,31 +70,19 @@ static void bench_jcs(void)
 	for (round = 0; round < 50; round++)
 		for (i = 0; i < DOCS; i++)
 			if (strata_jcs_canonicalize(&out, docs[i], strlen(docs[i]), &err) != 0)
-				die("jcs", &err);
+				bench_die("jcs", &err);
 	fast = now() - t0;
 	t0 = now();
 	for (round = 0; round < 10; round++)
 		for (i = 0; i < DOCS; i++)
 			if (st_jcs_strict(&out, docs[i], strlen(docs[i]), &err) != 0)
-				die("jcs", &err);
+				bench_die("jcs", &err);
 	strict = now() - t0;
 	printf("| JCS, one-pass writer | %.0f MB/s | %.0f documents/s (%zu bytes each on average) |\n",
 		50.0 * (double)bytes / 1e6 / fast, 50.0 * DOCS / fast, bytes / DOCS);
 	printf("| JCS, strict reader (jansson) alone | %.0f MB/s | %.0f documents/s |\n",
 		10.0 * (double)bytes / 1e6 / strict, 10.0 * DOCS / strict);
 	strata_buf_release(&out);
-}
-
-static strata_conn *connect_url(const char *url)
-{
-	strata_error err = STRATA_ERROR_INIT;
-	strata_conninfo *ci = NULL;
-	strata_conn *c = NULL;
-
-	if (strata_conninfo_parse(&ci, url, STRATA_CONN_SOURCE_EXPLICIT, &err) != 0 || strata_conn_open(&c, ci, &err) != 0)
-		die("connect", &err);
-	strata_conninfo_free(ci);
-	return c;
 }
 
 static void bench_batch(strata_conn *c, long n)
@@ -137,7 +105,7 @@ static void bench_batch(strata_conn *c, long n)
 			recs[k].payload = text[k];
 		}
 		if (strata_audit_append_batch(c, NULL, "bench", recs, (size_t)m, NULL, &err) != 0)
-			die("append batch", &err);
+			bench_die("append batch", &err);
 	}
 	t = now() - t0;
 	printf("| batched appends (100,000 per COPY) | %ld entries in %.2f s | %.0f entries/s |\n", n, t, (double)n / t);
@@ -169,7 +137,7 @@ static void bench_verify(strata_conn *c, long n)
 		/* Alternating which goes first, so that neither always reads a warmer cache. */
 		if (i % 2 == 1) {
 			if (strata_audit_verify(c, &o, &r, &err) != 0)
-				die("verify", &err);
+				bench_die("verify", &err);
 			tv[i] = r.seconds;
 		}
 		t0 = now();
@@ -177,11 +145,11 @@ static void bench_verify(strata_conn *c, long n)
 		if (strata_conn_copy_out(c, "COPY (SELECT seq, recorded_at, actor, action, target, payload, prev_hash, hash "
 			"FROM strata.audit_entries WHERE chain = 'bench' AND seq >= 1 ORDER BY seq) TO STDOUT (FORMAT binary)",
 			discard, &bytes, &err) != 0)
-			die("copy", &err);
+			bench_die("copy", &err);
 		tf[i] = now() - t0;
 		if (i % 2 == 0) {
 			if (strata_audit_verify(c, &o, &r, &err) != 0)
-				die("verify", &err);
+				bench_die("verify", &err);
 			tv[i] = r.seconds;
 		}
 		if (r.kind != STRATA_AUDIT_INTACT || r.entries != n) {
@@ -189,8 +157,8 @@ static void bench_verify(strata_conn *c, long n)
 			exit(1);
 		}
 	}
-	v = median(tv, 5);
-	f = median(tf, 5);
+	v = bench_summarise(tv, 5).p50;
+	f = bench_summarise(tf, 5).p50;
 	printf("| COPY (binary) floor, read and discarded | %.3f s | %.0f entries/s, %.0f MB/s |\n", f, (double)n / f,
 		(double)bytes / 1e6 / f);
 	printf("| strata audit verify (library call) | %.3f s | %.0f entries/s, %.0f MB/s: %.2fx the floor's speed |\n",
@@ -207,7 +175,7 @@ static void bench_sql(strata_conn *c, long n)
 		" recorded_at, actor, action, target, payload) OR prev_hash <> coalesce(before, prev_hash)) FROM (SELECT *,"
 		" lag(hash) OVER (ORDER BY seq) AS before FROM strata.audit_entries WHERE chain = 'bench') s", 0, NULL,
 		&err) != 0)
-		die("sql check", &err);
+		bench_die("sql check", &err);
 	t = now() - t0;
 	if (strcmp(v, "0") != 0) {
 		fprintf(stderr, "bench-audit: the SQL check found %s bad entries\n", v);
@@ -231,7 +199,7 @@ typedef struct writer {
 static void *append_loop(void *arg)
 {
 	writer *w = arg;
-	strata_conn *c = connect_url(w->url);
+	strata_conn *c = bench_open(w->url);
 	char text[256];
 
 	while (now() < w->until) {
@@ -276,7 +244,7 @@ static long run_writers(const char *url, int writers, int chains, int sql)
 	for (i = 0; i < writers; i++) {
 		pthread_join(t[i], NULL);
 		if (w[i].failed)
-			die("append", &w[i].err);
+			bench_die("append", &w[i].err);
 		sum += w[i].appends;
 	}
 	dt = now() - t0;
@@ -303,7 +271,7 @@ static void bench_single(strata_conn *c, const char *url)
 	memset(&o, 0, sizeof(o));
 	o.chain = "single";
 	if (strata_audit_verify(c, &o, &r, &err) != 0)
-		die("verify", &err);
+		bench_die("verify", &err);
 	printf("| the one chain verified | %s | %lld entries (%ld appended) |\n",
 		r.kind == STRATA_AUDIT_INTACT ? "intact" : "BROKEN", (long long)r.entries, total);
 	if (r.kind != STRATA_AUDIT_INTACT || r.entries != total)
@@ -328,9 +296,9 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--no-single") == 0)
 			single = 0;
 	}
-	c = connect_url(argv[1]);
+	c = bench_open(argv[1]);
 	if (strata_audit_ensure(c, NULL, &err) != 0)
-		die("ledger", &err);
+		bench_die("ledger", &err);
 	printf("| measure | time | rate |\n|---|---|---|\n");
 	bench_jcs();
 	/* Single-row appends first, on an idle server (a bulk load's checkpoints would slow every fsync). */
@@ -339,7 +307,7 @@ int main(int argc, char **argv)
 	bench_batch(c, n);
 	if (strata_conn_exec(c, "VACUUM (FREEZE, ANALYZE) strata.audit_entries", &err) != 0 ||
 		strata_conn_exec(c, "CHECKPOINT", &err) != 0)
-		die("vacuum", &err);
+		bench_die("vacuum", &err);
 	bench_verify(c, n);
 	if (sql)
 		bench_sql(c, n);

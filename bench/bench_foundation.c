@@ -20,59 +20,13 @@
 
 #include "strata/strata.h"
 
+#include "bench.h"
+
 #include "base/base.h"
 
-typedef struct stats {
-	double mean, p50, p95, min;
-	int n;
-} stats;
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static stats summarise(double *ms, int n)
-{
-	stats s;
-	double sum = 0;
-	int i;
-
-	qsort(ms, (size_t)n, sizeof(double), cmp);
-	for (i = 0; i < n; i++)
-		sum += ms[i];
-	s.n = n;
-	s.mean = sum / n;
-	s.p50 = ms[n / 2];
-	s.p95 = ms[(int)(n * 0.95) < n ? (int)(n * 0.95) : n - 1];
-	s.min = ms[0];
-	return s;
-}
-
-static void row(const char *what, stats s)
+static void row(const char *what, bench_stats s)
 {
 	printf("| %s | %d | %.3f | %.3f | %.3f | %.3f |\n", what, s.n, s.mean, s.p50, s.p95, s.min);
-}
-
-static void die(const char *what, const strata_error *err)
-{
-	fprintf(stderr, "bench: %s: %s\n", what, err ? err->message : "failed");
-	exit(1);
-}
-
-static strata_conn *connect_url(const char *url)
-{
-	strata_error err = STRATA_ERROR_INIT;
-	strata_conninfo *ci = NULL;
-	strata_conn *c = NULL;
-
-	if (strata_conninfo_parse(&ci, url, STRATA_CONN_SOURCE_EXPLICIT, &err) != 0 ||
-		strata_conn_open(&c, ci, &err) != 0)
-		die(url, &err);
-	strata_conninfo_free(ci);
-	return c;
 }
 
 static void bench_connect(const char *label, const char *url, int n)
@@ -82,12 +36,12 @@ static void bench_connect(const char *label, const char *url, int n)
 
 	for (i = 0; i < n; i++) {
 		int64_t t0 = st_now_ns();
-		strata_conn *c = connect_url(url);
+		strata_conn *c = bench_open(url);
 
 		ms[i] = st_ns_to_ms(st_now_ns() - t0);
 		strata_conn_close(c);
 	}
-	row(label, summarise(ms, n));
+	row(label, bench_summarise(ms, n));
 	free(ms);
 }
 
@@ -101,10 +55,10 @@ static void bench_sql(const char *label, strata_conn *c, const char *sql, int n)
 		int64_t t0 = st_now_ns();
 
 		if (strata_conn_exec(c, sql, &err) != 0)
-			die(sql, &err);
+			bench_die(sql, &err);
 		ms[i] = st_ns_to_ms(st_now_ns() - t0);
 	}
-	row(label, summarise(ms, n));
+	row(label, bench_summarise(ms, n));
 	free(ms);
 }
 
@@ -120,10 +74,10 @@ static void bench_lock(strata_conn *c, int n)
 
 		if (strata_lock_try(&got, c, key, &err) != 0 || !got ||
 			strata_lock_release(c, key, &err) != 0)
-			die("lock", &err);
+			bench_die("lock", &err);
 		ms[i] = st_ns_to_ms(st_now_ns() - t0);
 	}
-	row("advisory lock try + release (library)", summarise(ms, n));
+	row("advisory lock try + release (library)", bench_summarise(ms, n));
 	free(ms);
 }
 
@@ -137,10 +91,10 @@ static void bench_tx(strata_conn *c, int n)
 		int64_t t0 = st_now_ns();
 
 		if (strata_tx_begin(c, NULL, &err) != 0 || strata_tx_commit(c, &err) != 0)
-			die("tx", &err);
+			bench_die("tx", &err);
 		ms[i] = st_ns_to_ms(st_now_ns() - t0);
 	}
-	row("empty transaction, BEGIN + COMMIT (library)", summarise(ms, n));
+	row("empty transaction, BEGIN + COMMIT (library)", bench_summarise(ms, n));
 	free(ms);
 }
 
@@ -153,15 +107,15 @@ static void bench_health(strata_cluster *cl, int n)
 	int i;
 
 	if (strata_conninfo_parse(&ci, strata_cluster_socket_url(cl), STRATA_CONN_SOURCE_EXPLICIT, &err))
-		die("parse", &err);
+		bench_die("parse", &err);
 	for (i = 0; i < n; i++) {
 		int64_t t0 = st_now_ns();
 
 		if (strata_health_check(&h, ci, NULL, 10, &err) != 0)
-			die("health", &err);
+			bench_die("health", &err);
 		ms[i] = st_ns_to_ms(st_now_ns() - t0);
 	}
-	row("health check, 10 round trips (library)", summarise(ms, n));
+	row("health check, 10 round trips (library)", bench_summarise(ms, n));
 	strata_conninfo_free(ci);
 	free(ms);
 }
@@ -174,17 +128,17 @@ static void bench_template(strata_conn *c, int n)
 
 	if (strata_conn_exec(c, "DROP DATABASE IF EXISTS bench_template", &err) != 0 ||
 		strata_conn_exec(c, "CREATE DATABASE bench_template", &err) != 0)
-		die("template", &err);
+		bench_die("template", &err);
 	for (i = 0; i < n; i++) {
 		int64_t t0 = st_now_ns();
 
 		if (strata_conn_exec(c, "CREATE DATABASE bench_copy TEMPLATE bench_template", &err) != 0)
-			die("create from template", &err);
+			bench_die("create from template", &err);
 		ms[i] = st_ns_to_ms(st_now_ns() - t0);
 		if (strata_conn_exec(c, "DROP DATABASE bench_copy", &err) != 0)
-			die("drop", &err);
+			bench_die("drop", &err);
 	}
-	row("CREATE DATABASE ... TEMPLATE (a test's fresh database)", summarise(ms, n));
+	row("CREATE DATABASE ... TEMPLATE (a test's fresh database)", bench_summarise(ms, n));
 	free(ms);
 }
 
@@ -212,7 +166,7 @@ static void bench_command(const char *label, const char *const *argv, const char
 		}
 		ms[i] = st_ns_to_ms(st_now_ns() - t0);
 	}
-	row(label, summarise(ms, n));
+	row(label, bench_summarise(ms, n));
 	free(ms);
 }
 
@@ -232,7 +186,7 @@ int main(int argc, char **argv)
 	}
 	strata = argv[1];
 	if (mkdtemp(tmpl) == NULL || chmod(tmpl, 0755) != 0)
-		die("mkdtemp", NULL);
+		bench_die("mkdtemp", NULL);
 	snprintf(dir, sizeof(dir), "%s/.strata/cluster", tmpl);
 	opts.dir = dir;
 
@@ -248,11 +202,11 @@ int main(int argc, char **argv)
 		bench_command("`strata dev reset --yes`: stop, delete, initdb, start", reset, tmpl, 3);
 	}
 	if (strata_cluster_open(&cl, &opts, &err) != 0 || strata_cluster_up(NULL, cl, &err) != 0)
-		die("cluster", &err);
+		bench_die("cluster", &err);
 
 	bench_connect("connect, Unix socket, trust (library)", strata_cluster_socket_url(cl), 300);
 	bench_connect("connect, TCP 127.0.0.1, scram-sha-256 (library)", strata_cluster_url(cl), 100);
-	c = connect_url(strata_cluster_socket_url(cl));
+	c = bench_open(strata_cluster_socket_url(cl));
 	bench_sql("`SELECT 1` round trip (library)", c, "SELECT 1", 20000);
 	bench_tx(c, 5000);
 	bench_lock(c, 5000);

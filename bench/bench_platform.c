@@ -43,6 +43,8 @@
 
 #include "strata/strata.h"
 
+#include "bench.h"
+
 #include "base/base.h"
 
 /* ---- options ---------------------------------------------------------- */
@@ -83,14 +85,6 @@ static void usage(FILE *to)
 		"  --keep               leave the cluster running and print its URL\n"
 		"  --database-url URL   measure this already loaded database (a superuser URL);\n"
 		"                       no cluster, no load\n", to);
-}
-
-static void die(const char *what, const strata_error *err)
-{
-	fprintf(stderr, "bench-platform: %s: %s\n", what, err && err->message[0] ? err->message : "failed");
-	if (err && err->detail[0])
-		fprintf(stderr, "  detail: %s\n", err->detail);
-	exit(1);
 }
 
 static int parse_opts(bench_opts *o, int argc, char **argv)
@@ -155,54 +149,14 @@ static int parse_opts(bench_opts *o, int argc, char **argv)
 
 /* ---- statistics ------------------------------------------------------- */
 
-typedef struct stats {
-	double mean, p50, p95;
-} stats;
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sorts ms in place. */
-static stats summarise(double *ms, int n)
-{
-	stats s;
-	double sum = 0;
-	int i;
-
-	qsort(ms, (size_t)n, sizeof(double), cmp_double);
-	for (i = 0; i < n; i++)
-		sum += ms[i];
-	s.mean = sum / n;
-	s.p50 = ms[n / 2];
-	s.p95 = ms[(int)(n * 0.95) < n ? (int)(n * 0.95) : n - 1];
-	return s;
-}
-
 /* ---- connections ------------------------------------------------------ */
-
-static strata_conn *connect_url(const char *url)
-{
-	strata_error err = STRATA_ERROR_INIT;
-	strata_conninfo *ci = NULL;
-	strata_conn *c = NULL;
-
-	if (strata_conninfo_parse(&ci, url, STRATA_CONN_SOURCE_EXPLICIT, &err) != 0 ||
-		strata_conn_open(&c, ci, &err) != 0)
-		die("connect", &err);
-	strata_conninfo_free(ci);
-	return c;
-}
 
 static void exec_or_die(strata_conn *c, const char *sql)
 {
 	strata_error err = STRATA_ERROR_INIT;
 
 	if (strata_conn_exec(c, sql, &err) != 0)
-		die(sql, &err);
+		bench_die(sql, &err);
 }
 
 /* The first value of sql's first row, copied into out. */
@@ -212,7 +166,7 @@ static void query_text(char *out, size_t outsz, strata_conn *c, const char *sql)
 	char *v = NULL;
 
 	if (strata_conn_query_value(&v, c, sql, 0, NULL, &err) != 0)
-		die(sql, &err);
+		bench_die(sql, &err);
 	st_strlcpy(out, v ? v : "", outsz);
 	strata_free(v);
 }
@@ -345,9 +299,9 @@ static void run_step_sql(strata_conn *c, const load_step *st, bench_var *vars, s
 	strata_buf sql = STRATA_BUF_INIT;
 
 	if (expand_vars(&sql, strata_buf_cstr(&st->sql), vars, nvars) != 0)
-		die(st->name, NULL);
+		bench_die(st->name, NULL);
 	if (strata_conn_exec(c, strata_buf_cstr(&sql), &err) != 0)
-		die(st->name, &err);
+		bench_die(st->name, &err);
 	strata_buf_release(&sql);
 }
 
@@ -367,9 +321,9 @@ static void run_chunked(const load_step *st, const char *db_url, const bench_opt
 	for (j = 0; j < o->jobs && j < nchunks; j++) {
 		pids[j] = fork();
 		if (pids[j] < 0)
-			die("fork", NULL);
+			bench_die("fork", NULL);
 		if (pids[j] == 0) {
-			strata_conn *c = connect_url(db_url);
+			strata_conn *c = bench_open(db_url);
 			bench_var vars[16];
 			size_t nvars = size_vars(vars, o);
 			int k;
@@ -395,7 +349,7 @@ static void run_chunked(const load_step *st, const char *db_url, const bench_opt
 			failed = 1;
 	}
 	if (failed)
-		die(st->name, NULL);
+		bench_die(st->name, NULL);
 }
 
 /* Loads the data file into db_url; *nsteps steps, timed, for the report. */
@@ -411,10 +365,10 @@ static void load_data(load_step *steps, int *nsteps, const char *repo, const cha
 
 	st_path_join(&path, repo, "bench/platform_data.sql");
 	if (st_file_read(&text, strata_buf_cstr(&path), 1 << 20, &err) != 0)
-		die(strata_buf_cstr(&path), &err);
+		bench_die(strata_buf_cstr(&path), &err);
 	if (split_steps(steps, nsteps, strata_buf_cstr(&text)) != 0)
-		die("the data file has no steps (or too many)", NULL);
-	c = connect_url(db_url);
+		bench_die("the data file has no steps (or too many)", NULL);
+	c = bench_open(db_url);
 	for (i = 0; i < *nsteps; i++) {
 		int64_t t0 = st_now_ns();
 
@@ -538,14 +492,14 @@ static void prepare_all(strata_conn *c)
 	for (m = 0; m < NMODES; m++) {
 		use_role(c, m);
 		if (m == MODE_RLS && strata_conn_prepare(c, TENANT_SET_NAME, TENANT_SET_SQL, 1, &err) != 0)
-			die("prepare", &err);
+			bench_die("prepare", &err);
 		for (i = 0; i < NQUERIES; i++) {
 			const query_def *q = &queries[i];
 
 			statement_name(name, sizeof(name), q, m);
 			if (strata_conn_prepare(c, name, m == MODE_RLS ? q->rls_sql : q->explicit_sql,
 				q->nparams + (m == MODE_EXPLICIT), &err) != 0)
-				die("prepare", &err);
+				bench_die("prepare", &err);
 		}
 	}
 	exec_or_die(c, "RESET ROLE");
@@ -595,25 +549,25 @@ static void run_once(double *tx_ms, double *q_ms, strata_result **out, strata_co
 	use_role(c, mode);
 	t0 = st_now_ns();
 	if (strata_tx_begin(c, NULL, &err) != 0)
-		die("begin", &err);
+		bench_die("begin", &err);
 	if (mode == MODE_RLS && prepared) {
 		if (strata_conn_query_prepared(&set, c, TENANT_SET_NAME, 1, params, &err) != 0)
-			die("strata_tenant.set", &err);
+			bench_die("strata_tenant.set", &err);
 		strata_result_free(set);
 	} else if (mode == MODE_RLS && strata_conn_execp(c, TENANT_SET_SQL, 1, params, &err) != 0) {
-		die("strata_tenant.set", &err);
+		bench_die("strata_tenant.set", &err);
 	}
 	q0 = st_now_ns();
 	if (mode == MODE_RLS) {
 		if (run_statement(&res, c, prepared, name, q->rls_sql, q->nparams, params + 1, &err) != 0)
-			die(q->name, &err);
+			bench_die(q->name, &err);
 	} else if (run_statement(&res, c, prepared, name, q->explicit_sql, q->nparams + 1, params,
 		&err) != 0) {
-		die(q->name, &err);
+		bench_die(q->name, &err);
 	}
 	q1 = st_now_ns();
 	if (strata_tx_commit(c, &err) != 0)
-		die("commit", &err);
+		bench_die("commit", &err);
 	if (tx_ms)
 		*tx_ms = st_ns_to_ms(st_now_ns() - t0);
 	if (q_ms)
@@ -647,7 +601,7 @@ static void measure(query_times *t, strata_conn *c, const query_def *q,
 	int nsample = strata_result_nrows(sample), i, m;
 
 	if (nsample == 0)
-		die(q->name, NULL);   /* an empty table: nothing to sample */
+		bench_die(q->name, NULL);   /* an empty table: nothing to sample */
 	/* Warm-up and check: every sample once in both modes, same answers. */
 	for (i = 0; i < nsample; i++) {
 		strata_result *r[NMODES];
@@ -668,7 +622,7 @@ static void measure(query_times *t, strata_conn *c, const query_def *q,
 		t->tx[m] = malloc(sizeof(double) * (size_t)iterations);
 		t->q[m] = malloc(sizeof(double) * (size_t)iterations);
 		if (!t->tx[m] || !t->q[m])
-			die("out of memory", NULL);
+			bench_die("out of memory", NULL);
 	}
 	for (i = 0; i < iterations; i++) {
 		strata_result *res = NULL;
@@ -708,7 +662,7 @@ static void execute_sql(strata_buf *out, strata_conn *c, const char *name, int n
 		if (params[k] == NULL)
 			strata_buf_puts(out, "NULL");
 		else if (strata_conn_quote_literal(out, c, params[k], &err) != 0)
-			die("explain", &err);
+			bench_die("explain", &err);
 	}
 	strata_buf_puts(out, ")");
 }
@@ -746,7 +700,7 @@ static void explain(strata_conn *c, const query_def *q, const strata_result *sam
 			strata_conn_query(&res, c, strata_buf_cstr(&sql), nqparams, nqparams ? qparams : NULL,
 				&err) != 0 ||
 			strata_tx_commit(c, &err) != 0)
-			die("explain", &err);
+			bench_die("explain", &err);
 		printf("\n%s, %s (as %s%s):\n\n```\n", q->name, m == MODE_RLS ? "RLS" : "explicit tenant_id",
 			mode_role[m], prepared ? ", prepared" : "");
 		for (i = 0; i < strata_result_nrows(res); i++)
@@ -775,10 +729,10 @@ static void print_latency(const query_times *times, int iterations, int whole_tx
 	printf("| query | rows | explicit p50 | RLS p50 | RLS adds | explicit p95 | RLS p95 | RLS adds | "
 		"explicit mean | RLS mean |\n|---|---|---|---|---|---|---|---|---|---|\n");
 	for (i = 0; i < NQUERIES; i++) {
-		stats s[NMODES];
+		bench_stats s[NMODES];
 
 		for (m = 0; m < NMODES; m++)
-			s[m] = summarise(whole_tx ? times[i].tx[m] : times[i].q[m], iterations);
+			s[m] = bench_summarise(whole_tx ? times[i].tx[m] : times[i].q[m], iterations);
 		printf("| %s | %.1f | %.3f | %.3f | ", queries[i].name, (double)times[i].rows / iterations,
 			s[MODE_EXPLICIT].p50, s[MODE_RLS].p50);
 		print_overhead(s[MODE_RLS].p50, s[MODE_EXPLICIT].p50);
@@ -803,7 +757,7 @@ static void print_plan_choices(strata_conn *c)
 	query_text(mode, sizeof(mode), c, "SELECT current_setting('plan_cache_mode')");
 	if (strata_conn_query(&r, c, "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements "
 		"ORDER BY name", 0, NULL, &err) != 0)
-		die("pg_prepared_statements", &err);
+		bench_die("pg_prepared_statements", &err);
 	printf("\n#### Plans of the prepared statements (plan_cache_mode = %s; warm-up included)\n\n"
 		"| statement | generic plans | custom plans |\n|---|---|---|\n", mode);
 	for (i = 0; i < strata_result_nrows(r); i++)
@@ -853,7 +807,7 @@ static void loadavg(char *out, size_t outsz)
 /* ---- the private cluster ---------------------------------------------- */
 
 /*
- * The cluster this run started, owned by the parent process. die() exits
+ * The cluster this run started, owned by the parent process. bench_die() exits
  * from anywhere (the loader's children too), so the cluster is stopped and
  * removed by an atexit handler, which only the owner runs: a child that
  * fails must not take the cluster down under its siblings.
@@ -900,25 +854,25 @@ static const char *cluster_start(int keep)
 
 	st_strlcpy(bench_cluster.tmpdir, "/tmp/strata-bench-platform-XXXXXX", sizeof(bench_cluster.tmpdir));
 	if (mkdtemp(bench_cluster.tmpdir) == NULL || chmod(bench_cluster.tmpdir, 0755) != 0)
-		die("mkdtemp", NULL);
+		bench_die("mkdtemp", NULL);
 	st_snprintf(dir, sizeof(dir), "%s/cluster", bench_cluster.tmpdir);
 	copts.dir = dir;
 	fprintf(stderr, "bench-platform: starting a cluster in %s (removed at the end%s)\n", dir,
 		keep ? " unless --keep" : "");
 	if (strata_cluster_open(&bench_cluster.cl, &copts, &err) != 0)
-		die("cluster", &err);
+		bench_die("cluster", &err);
 	bench_cluster.owner = getpid();
 	bench_cluster.keep = keep;
 	if (atexit(cluster_cleanup) != 0)
-		die("atexit", NULL);
+		bench_die("atexit", NULL);
 	if (strata_cluster_up(NULL, bench_cluster.cl, &err) != 0)
-		die("cluster", &err);
-	c = connect_url(strata_cluster_socket_url(bench_cluster.cl));
+		bench_die("cluster", &err);
+	c = bench_open(strata_cluster_socket_url(bench_cluster.cl));
 	exec_or_die(c, "CREATE DATABASE platform_bench");
 	strata_conn_close(c);
 	bench_cluster.db_url = strata_cluster_database_url(bench_cluster.cl, "platform_bench", 1);
 	if (bench_cluster.db_url == NULL)
-		die("out of memory", NULL);
+		bench_die("out of memory", NULL);
 	return bench_cluster.db_url;
 }
 
@@ -960,7 +914,7 @@ static void migrate(const char *strata, const char *repo, const char *db_url)
  */
 static strata_conn *measuring_session(const char *db_url)
 {
-	strata_conn *c = connect_url(db_url);
+	strata_conn *c = bench_open(db_url);
 	char v[64];
 	int m;
 
@@ -968,11 +922,11 @@ static strata_conn *measuring_session(const char *db_url)
 		use_role(c, m);
 		query_text(v, sizeof(v), c, "SELECT rolbypassrls FROM pg_roles WHERE rolname = current_user");
 		if (strcmp(v, m == MODE_EXPLICIT ? "t" : "f") != 0)
-			die("role attributes are not the expected ones", NULL);
+			bench_die("role attributes are not the expected ones", NULL);
 		if (m == MODE_RLS) {
 			query_text(v, sizeof(v), c, "SELECT count(*) FROM core.users");
 			if (strcmp(v, "0") != 0)
-				die("platform_app sees users without a tenant set", NULL);
+				bench_die("platform_app sees users without a tenant set", NULL);
 		}
 	}
 	exec_or_die(c, "RESET ROLE");
@@ -1013,7 +967,7 @@ int main(int argc, char **argv)
 		load_s = st_ns_to_ms(st_now_ns() - t_start) / 1000;
 	}
 
-	c = connect_url(db_url);
+	c = bench_open(db_url);
 	query_text(version, sizeof(version), c, "SELECT current_setting('server_version')");
 	printf("platform_rls: the core queries through row-level security, PostgreSQL %s.\n", version);
 	printf("Statements: %s.\n", o.prepared ?
@@ -1043,7 +997,7 @@ int main(int argc, char **argv)
 		st_snprintf(n, sizeof(n), "%d", o.iterations);
 		exec_or_die(c, "SELECT setseed(0.42)");
 		if (strata_conn_query(&sample, c, queries[i].sample_sql, 1, p, &err) != 0)
-			die(queries[i].name, &err);
+			bench_die(queries[i].name, &err);
 		fprintf(stderr, "bench-platform: measuring: %s\n", queries[i].name);
 		measure(&times[i], mc, &queries[i], sample, o.iterations, o.prepared);
 		if (o.explain)

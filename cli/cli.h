@@ -84,6 +84,23 @@ int cli_parse(cli_ctx *ctx, const cli_option *opts, int argc, char **argv, char 
 /* The global option table, bound to ctx. */
 const cli_option *cli_global_options(cli_ctx *ctx);
 
+/* What a subcommand's help shows: "Usage: <usage>", then "<summary>." and the options. */
+typedef struct cli_sub_help {
+	const char *name;
+	const char *usage;
+	const char *summary;
+} cli_sub_help;
+
+/*
+ * Parses `strata <command> ... <sub> [options]` once the subcommand was found
+ * at argv[idx]: the global options before it, then its own options (with
+ * "<command> <sub>" written to usage_name for messages), and prints its help
+ * when asked. Returns -1 when the caller should go on, else the exit code.
+ */
+int cli_parse_subcommand(cli_ctx *ctx, const cli_option *opts, int argc, char **argv, int idx,
+	const char *command, const cli_sub_help *sub, char *usage_name, size_t usage_size, char ***args,
+	int *nargs);
+
 /* Prints "Options:" followed by the table, aligned. */
 void cli_print_options(FILE *out, const char *title, const cli_option *opts);
 
@@ -162,5 +179,13 @@ int cli_resolve_database(strata_conninfo **out, cli_ctx *ctx, strata_error *err)
 
 /* The project's dev cluster folder (from --project-dir or the current folder). */
 int cli_cluster_dir(strata_buf *out, const cli_ctx *ctx, strata_error *err);
+
+/*
+ * The project's strata.yaml (defaults without one), found from --project-dir
+ * or the working folder; and a connection to the database the command
+ * should use. Both report a failure themselves and return its exit code.
+ */
+int cli_project_config(strata_project_config **out, cli_ctx *ctx);
+int cli_connect(strata_conn **out, cli_ctx *ctx);
 
 #endif

@@ -81,34 +81,6 @@ static void print_help(cli_ctx *ctx, const cli_option *opts)
 	cli_print_options(stdout, "Global options", cli_global_options(ctx));
 }
 
-static int load_config(strata_project_config **out, cli_ctx *ctx)
-{
-	strata_error err = STRATA_ERROR_INIT;
-	strata_buf root = STRATA_BUF_INIT;
-	int rc;
-
-	*out = NULL;
-	rc = strata_project_root(&root, ctx->project_dir ? ctx->project_dir : ".", &err);
-	if (rc == 0)
-		rc = strata_project_config_load(out, strata_buf_cstr(&root), &err);
-	strata_buf_release(&root);
-	return rc != 0 ? cli_report(ctx, &err) : 0;
-}
-
-static int connect_db(strata_conn **out, cli_ctx *ctx)
-{
-	strata_error err = STRATA_ERROR_INIT;
-	strata_conninfo *ci = NULL;
-	int rc;
-
-	*out = NULL;
-	rc = cli_resolve_database(&ci, ctx, &err);
-	if (rc == 0)
-		rc = strata_conn_open(out, ci, &err);
-	strata_conninfo_free(ci);
-	return rc != 0 ? cli_report(ctx, &err) : 0;
-}
-
 static const char *pick(const char *option, const char *env, const char *config)
 {
 	const char *e = getenv(env);
@@ -298,6 +270,18 @@ static int run_verify(cli_ctx *ctx, strata_conn *c, const char *schema, const au
 	return r.kind == STRATA_AUDIT_INTACT ? CLI_EXIT_OK : CLI_EXIT_FINDINGS;
 }
 
+/* Runs sql on the ledger's tables; a database without them is reported as such. Returns the exit code. */
+static int query_ledger(strata_result **out, cli_ctx *ctx, strata_conn *c, const char *schema, const char *sql,
+	int nparams, const char *const *params)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	int rc = strata_conn_query(out, c, sql, nparams, params, &err);
+
+	if (rc != 0 && (strcmp(err.sqlstate, "42P01") == 0 || strcmp(err.sqlstate, "3F000") == 0))
+		strata_error_set(&err, STRATA_ENOTFOUND, "this database has no audit ledger in schema '%s'", schema);
+	return rc != 0 ? cli_report(ctx, &err) : 0;
+}
+
 /* Every chain, one line each (one JSON object each), then a total; exit 1 when any is broken. */
 static int run_verify_all(cli_ctx *ctx, strata_conn *c, const char *schema, const audit_opts *o)
 {
@@ -317,16 +301,18 @@ static int run_verify_all(cli_ctx *ctx, strata_conn *c, const char *schema, cons
 			rc = strata_conn_quote_qualified(&sql, c, o->table, &err);
 		strata_buf_puts(&sql, " ORDER BY 1");
 	} else {
-		strata_buf_printf(&sql, "SELECT chain FROM \"%s\".audit_chains ORDER BY chain", schema);
-		rc = 0;
+		strata_buf_puts(&sql, "SELECT chain FROM ");
+		rc = strata_conn_quote_ident(&sql, c, schema, &err);
+		strata_buf_puts(&sql, ".audit_chains ORDER BY chain");
 	}
-	if (rc == 0)
-		rc = strata_conn_query(&chains, c, strata_buf_cstr(&sql), 0, NULL, &err);
-	strata_buf_release(&sql);
-	if (rc != 0 && (strcmp(err.sqlstate, "42P01") == 0 || strcmp(err.sqlstate, "3F000") == 0))
-		strata_error_set(&err, STRATA_ENOTFOUND, "this database has no audit ledger in schema '%s'", schema);
-	if (rc != 0)
+	if (rc != 0) {
+		strata_buf_release(&sql);
 		return cli_report(ctx, &err);
+	}
+	rc = query_ledger(&chains, ctx, c, schema, strata_buf_cstr(&sql), 0, NULL);
+	strata_buf_release(&sql);
+	if (rc != 0)
+		return rc;
 	for (i = 0; i < strata_result_nrows(chains); i++) {
 		strata_audit_verify_options vo;
 		strata_audit_verify_result r;
@@ -485,15 +471,16 @@ static int run_log(cli_ctx *ctx, strata_conn *c, const char *schema, const audit
 	params[1] = limit;
 	strata_buf_puts(&sql, "SELECT seq, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
 		" actor, action, coalesce(target, ''), payload::text, encode(hash, 'hex') FROM ");
-	strata_buf_putc(&sql, '"');
-	strata_buf_puts(&sql, schema);
-	strata_buf_puts(&sql, "\".audit_entries WHERE chain = $1 ORDER BY seq DESC LIMIT $2::int");
-	rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 2, params, &err);
-	strata_buf_release(&sql);
-	if (rc != 0 && (strcmp(err.sqlstate, "42P01") == 0 || strcmp(err.sqlstate, "3F000") == 0))
-		strata_error_set(&err, STRATA_ENOTFOUND, "this database has no audit ledger in schema '%s'", schema);
-	if (rc != 0)
+	rc = strata_conn_quote_ident(&sql, c, schema, &err);
+	strata_buf_puts(&sql, ".audit_entries WHERE chain = $1 ORDER BY seq DESC LIMIT $2::int");
+	if (rc != 0) {
+		strata_buf_release(&sql);
 		return cli_report(ctx, &err);
+	}
+	rc = query_ledger(&r, ctx, c, schema, strata_buf_cstr(&sql), 2, params);
+	strata_buf_release(&sql);
+	if (rc != 0)
+		return rc;
 	for (i = 0; i < strata_result_nrows(r); i++) {
 		if (ctx->format == CLI_FORMAT_JSON) {
 			strata_json w;
@@ -584,19 +571,13 @@ int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 			break;
 	if (s->name == NULL)
 		return cli_usage_error(ctx, "unknown command 'strata audit %s' (see 'strata audit --help')", argv[idx]);
-	rc = cli_parse(ctx, NULL, idx, argv, &args, &nargs, "audit");
-	if (rc != 0)
-		return rc;
-	snprintf(usage_name, sizeof(usage_name), "audit %s", s->name);
-	rc = cli_parse(ctx, opts, argc - idx, argv + idx, &args, &nargs, usage_name);
-	if (rc != 0)
-		return rc;
-	if (ctx->help) {
-		printf("Usage: %s\n\n%s.\n\n", s->usage, s->summary);
-		cli_print_options(stdout, "Options", opts);
-		printf("\n");
-		cli_print_options(stdout, "Global options", cli_global_options(ctx));
-		return CLI_EXIT_OK;
+	{
+		const cli_sub_help help = { s->name, s->usage, s->summary };
+
+		rc = cli_parse_subcommand(ctx, opts, argc, argv, idx, "audit", &help, usage_name, sizeof(usage_name),
+			&args, &nargs);
+		if (rc >= 0)
+			return rc;
 	}
 	if (nargs > 0)
 		return cli_usage_error(ctx, "'strata %s' takes no arguments (got '%s')", usage_name, args[0]);
@@ -617,9 +598,9 @@ int cmd_audit(cli_ctx *ctx, int argc, char **argv)
 			"--checkpoint)");
 	if (o.chain == NULL)
 		o.chain = STRATA_AUDIT_STRATA_CHAIN;
-	rc = load_config(&config, ctx);
+	rc = cli_project_config(&config, ctx);
 	if (rc == 0)
-		rc = connect_db(&c, ctx);
+		rc = cli_connect(&c, ctx);
 	if (rc == 0) {
 		if (strcmp(s->name, "verify") == 0 && o.all)
 			rc = run_verify_all(ctx, c, config->ledger_schema, &o);

@@ -422,20 +422,13 @@ int cmd_dev(cli_ctx *ctx, int argc, char **argv)
 	if (s->name == NULL)
 		return cli_usage_error(ctx, "unknown command 'strata dev %s' (see 'strata dev --help')",
 			argv[idx]);
-	/* Options before the subcommand are global ones; parse the rest with the dev options. */
-	rc = cli_parse(ctx, NULL, idx, argv, &args, &nargs, "dev");
-	if (rc != 0)
-		return rc;
-	snprintf(usage_name, sizeof(usage_name), "dev %s", s->name);
-	rc = cli_parse(ctx, opts, argc - idx, argv + idx, &args, &nargs, usage_name);
-	if (rc != 0)
-		return rc;
-	if (ctx->help) {
-		printf("Usage: %s\n\n%s.\n\n", s->usage, s->summary);
-		cli_print_options(stdout, "Options", opts);
-		printf("\n");
-		cli_print_options(stdout, "Global options", cli_global_options(ctx));
-		return CLI_EXIT_OK;
+	{
+		const cli_sub_help help = { s->name, s->usage, s->summary };
+
+		rc = cli_parse_subcommand(ctx, opts, argc, argv, idx, "dev", &help, usage_name, sizeof(usage_name),
+			&args, &nargs);
+		if (rc >= 0)
+			return rc;
 	}
 	if (nargs > 0 && !s->takes_args)
 		return cli_usage_error(ctx, "'strata %s' takes no arguments (got '%s')", usage_name, args[0]);

@@ -58,7 +58,6 @@ static int verify_messages(cli_ctx *ctx, const integ_opts *o)
 	strata_messages_options mo;
 	strata_messages_result r;
 	strata_error err = STRATA_ERROR_INIT;
-	strata_conninfo *ci = NULL;
 	strata_conn *c = NULL;
 	integ_print p;
 	int rc;
@@ -73,13 +72,11 @@ static int verify_messages(cli_ctx *ctx, const integ_opts *o)
 	mo.hash_column = o->hash_column;
 	mo.on_mismatch = on_mismatch;
 	mo.ud = &p;
-	rc = cli_resolve_database(&ci, ctx, &err);
-	if (rc == 0)
-		rc = strata_conn_open(&c, ci, &err);
-	if (rc == 0)
-		rc = strata_integrity_verify_messages(c, &mo, &r, &err);
+	rc = cli_connect(&c, ctx);
+	if (rc != 0)
+		return rc;
+	rc = strata_integrity_verify_messages(c, &mo, &r, &err);
 	strata_conn_close(c);
-	strata_conninfo_free(ci);
 	strata_buf_release(&p.out);
 	if (rc != 0)
 		return cli_report(ctx, &err);

@@ -199,20 +199,6 @@ static int live_version(cli_ctx *ctx, int *out)
 	return rc != 0 ? cli_report(ctx, &err) : 0;
 }
 
-/* The project's strata.yaml (defaults without one); reports a malformed one. */
-static int load_config(cli_ctx *ctx, strata_project_config **config)
-{
-	strata_error err = STRATA_ERROR_INIT;
-	strata_buf root = STRATA_BUF_INIT;
-	int rc;
-
-	rc = strata_project_root(&root, ctx->project_dir ? ctx->project_dir : ".", &err);
-	if (rc == 0)
-		rc = strata_project_config_load(config, strata_buf_cstr(&root), &err);
-	strata_buf_release(&root);
-	return rc != 0 ? cli_report(ctx, &err) : 0;
-}
-
 int cmd_lint(cli_ctx *ctx, int argc, char **argv)
 {
 	lint_cli_opts o;
@@ -287,7 +273,7 @@ int cmd_lint(cli_ctx *ctx, int argc, char **argv)
 			"tracks are linted in order already)");
 	if (o.write_baseline != NULL && (o.baseline != NULL || o.explain))
 		return cli_usage_error(ctx, "--write-baseline records every finding: not with --baseline or --explain");
-	if ((rc = load_config(ctx, &config)) != 0)
+	if ((rc = cli_project_config(&config, ctx)) != 0)
 		return rc;
 	lo.pg_version = config->lint_pg_version > 0 ? config->lint_pg_version : 150000;
 	if (o.pg_version != NULL && (rc = parse_pg_version(ctx, o.pg_version, &lo.pg_version)) != 0)

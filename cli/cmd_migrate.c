@@ -128,19 +128,13 @@ int cmd_migrate(cli_ctx *ctx, int argc, char **argv)
 	if (s->name == NULL)
 		return cli_usage_error(ctx, "unknown command 'strata migrate %s' (see 'strata migrate --help')",
 			argv[idx]);
-	rc = cli_parse(ctx, NULL, idx, argv, &args, &nargs, "migrate");
-	if (rc != 0)
-		return rc;
-	snprintf(usage_name, sizeof(usage_name), "migrate %s", s->name);
-	rc = cli_parse(ctx, opts, argc - idx, argv + idx, &args, &nargs, usage_name);
-	if (rc != 0)
-		return rc;
-	if (ctx->help) {
-		printf("Usage: %s\n\n%s.\n\n", s->usage, s->summary);
-		cli_print_options(stdout, "Options", opts);
-		printf("\n");
-		cli_print_options(stdout, "Global options", cli_global_options(ctx));
-		return CLI_EXIT_OK;
+	{
+		const cli_sub_help help = { s->name, s->usage, s->summary };
+
+		rc = cli_parse_subcommand(ctx, opts, argc, argv, idx, "migrate", &help, usage_name, sizeof(usage_name),
+			&args, &nargs);
+		if (rc >= 0)
+			return rc;
 	}
 	ctx->command = usage_name;
 	/* Options that only some commands take: refused elsewhere instead of ignored (or worse). */

@@ -245,34 +245,6 @@ static void print_summary(cli_ctx *ctx, const strata_seed_set *set, const strata
 
 /* ---- the command ---- */
 
-static int load_config(strata_project_config **out, cli_ctx *ctx)
-{
-	strata_error err = STRATA_ERROR_INIT;
-	strata_buf root = STRATA_BUF_INIT;
-	int rc;
-
-	*out = NULL;
-	rc = strata_project_root(&root, ctx->project_dir ? ctx->project_dir : ".", &err);
-	if (rc == 0)
-		rc = strata_project_config_load(out, strata_buf_cstr(&root), &err);
-	strata_buf_release(&root);
-	return rc != 0 ? cli_report(ctx, &err) : 0;
-}
-
-static int connect_db(strata_conn **out, cli_ctx *ctx)
-{
-	strata_error err = STRATA_ERROR_INIT;
-	strata_conninfo *ci = NULL;
-	int rc;
-
-	*out = NULL;
-	rc = cli_resolve_database(&ci, ctx, &err);
-	if (rc == 0)
-		rc = strata_conn_open(out, ci, &err);
-	strata_conninfo_free(ci);
-	return rc != 0 ? cli_report(ctx, &err) : 0;
-}
-
 static int run_seeds(cli_ctx *ctx, const seed_opts *o)
 {
 	strata_project_config *config = NULL;
@@ -285,7 +257,7 @@ static int run_seeds(cli_ctx *ctx, const seed_opts *o)
 	int rc;
 
 	memset(&result, 0, sizeof(result));
-	rc = load_config(&config, ctx);
+	rc = cli_project_config(&config, ctx);
 	if (rc != 0)
 		goto done;
 	rc = strata_seed_load(&set, config, o->file, &problems, &err);
@@ -298,7 +270,7 @@ static int run_seeds(cli_ctx *ctx, const seed_opts *o)
 		goto done;
 	}
 	if (set->n > 0) {
-		rc = connect_db(&c, ctx);
+		rc = cli_connect(&c, ctx);
 		if (rc != 0)
 			goto done;
 		so.config = config;

@@ -56,8 +56,6 @@ static void print_help(cli_ctx *ctx, const cli_option *opts)
  */
 static int roles_from_config(strata_project_config **config, cli_ctx *ctx, ten_opts *o)
 {
-	strata_error err = STRATA_ERROR_INIT;
-	strata_buf root = STRATA_BUF_INIT;
 	int rc;
 
 	o->roles_from = o->app_roles.n > 0 ? "--app-role" : "detected";
@@ -65,12 +63,9 @@ static int roles_from_config(strata_project_config **config, cli_ctx *ctx, ten_o
 	o->nroles = (size_t)o->app_roles.n;
 	if (o->app_roles.n > 0)
 		return 0;
-	rc = strata_project_root(&root, ctx->project_dir ? ctx->project_dir : ".", &err);
-	if (rc == 0)
-		rc = strata_project_config_load(config, strata_buf_cstr(&root), &err);
-	strata_buf_release(&root);
+	rc = cli_project_config(config, ctx);
 	if (rc != 0)
-		return cli_report(ctx, &err);
+		return rc;
 	if ((*config)->ntenancy_app_roles > 0) {
 		o->roles = (const char *const *)(*config)->tenancy_app_roles;
 		o->nroles = (*config)->ntenancy_app_roles;
@@ -222,19 +217,13 @@ int cmd_tenancy(cli_ctx *ctx, int argc, char **argv)
 	if (s->name == NULL)
 		return cli_usage_error(ctx, "unknown command 'strata tenancy %s' (see 'strata tenancy --help')",
 			argv[idx]);
-	rc = cli_parse(ctx, NULL, idx, argv, &args, &nargs, "tenancy");
-	if (rc != 0)
-		return rc;
-	snprintf(usage_name, sizeof(usage_name), "tenancy %s", s->name);
-	rc = cli_parse(ctx, opts, argc - idx, argv + idx, &args, &nargs, usage_name);
-	if (rc != 0)
-		return rc;
-	if (ctx->help) {
-		printf("Usage: %s\n\n%s.\n\n", s->usage, s->summary);
-		cli_print_options(stdout, "Options", opts);
-		printf("\n");
-		cli_print_options(stdout, "Global options", cli_global_options(ctx));
-		return CLI_EXIT_OK;
+	{
+		const cli_sub_help help = { s->name, s->usage, s->summary };
+
+		rc = cli_parse_subcommand(ctx, opts, argc, argv, idx, "tenancy", &help, usage_name, sizeof(usage_name),
+			&args, &nargs);
+		if (rc >= 0)
+			return rc;
 	}
 	if (nargs > 0)
 		return cli_usage_error(ctx, "'strata %s' takes no arguments (got '%s')", usage_name, args[0]);

@@ -82,3 +82,31 @@ int cli_resolve_database(strata_conninfo **out, cli_ctx *ctx, strata_error *err)
 	}
 	return 0;
 }
+
+int cli_project_config(strata_project_config **out, cli_ctx *ctx)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_buf root = STRATA_BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	rc = strata_project_root(&root, ctx->project_dir ? ctx->project_dir : ".", &err);
+	if (rc == 0)
+		rc = strata_project_config_load(out, strata_buf_cstr(&root), &err);
+	strata_buf_release(&root);
+	return rc != 0 ? cli_report(ctx, &err) : 0;
+}
+
+int cli_connect(strata_conn **out, cli_ctx *ctx)
+{
+	strata_error err = STRATA_ERROR_INIT;
+	strata_conninfo *ci = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = cli_resolve_database(&ci, ctx, &err);
+	if (rc == 0)
+		rc = strata_conn_open(out, ci, &err);
+	strata_conninfo_free(ci);
+	return rc != 0 ? cli_report(ctx, &err) : 0;
+}

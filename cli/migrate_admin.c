@@ -27,19 +27,10 @@ int mig_history(cli_ctx *ctx, mig_opts *o)
 		return cli_usage_error(ctx, "'strata migrate history' takes no arguments");
 	/* history needs the config (schema) but not valid files. */
 	memset(&p, 0, sizeof(p));
-	{
-		strata_buf root = STRATA_BUF_INIT;
-
-		rc = strata_project_root(&root, ctx->project_dir ? ctx->project_dir : ".", &err);
-		if (rc == 0)
-			rc = strata_project_config_load(&p.config, strata_buf_cstr(&root), &err);
-		strata_buf_release(&root);
-		if (rc != 0) {
-			rc = cli_report(ctx, &err);
-			goto done;
-		}
-	}
-	rc = mig_connect(&c, ctx);
+	rc = cli_project_config(&p.config, ctx);
+	if (rc != 0)
+		goto done;
+	rc = cli_connect(&c, ctx);
 	if (rc != 0)
 		goto done;
 	snprintf(limit, sizeof(limit), "%d", o->limit);
@@ -334,7 +325,7 @@ static int one_track_admin(cli_ctx *ctx, mig_opts *o, int repair)
 		rc = cli_usage_error(ctx, "this project has %zu tracks: choose one with --track", p.n);
 		goto done;
 	}
-	rc = mig_connect(&c, ctx);
+	rc = cli_connect(&c, ctx);
 	if (rc != 0)
 		goto done;
 	/* The lock options apply here too: the config carries them to the library. */

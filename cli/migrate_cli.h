@@ -118,9 +118,6 @@ void mig_early_start(mig_early_conn *e, cli_ctx *ctx);
 /* The connection (or the exit code of its failure); keep = 0 just cleans up. */
 int mig_early_finish(mig_early_conn *e, strata_conn **out, int keep);
 
-/* Connects now (commands that do not check files first). */
-int mig_connect(strata_conn **out, cli_ctx *ctx);
-
 /* Prints a run's events: text lines on stderr, or JSON lines on stdout. */
 void mig_print_event(const strata_migrate_event *ev, void *ud);
 

@@ -477,7 +477,7 @@ int mig_goto(cli_ctx *ctx, mig_opts *o)
 		rc = cli_report(ctx, &err);
 		goto done;
 	}
-	rc = mig_connect(&c, ctx);
+	rc = cli_connect(&c, ctx);
 	if (rc != 0)
 		goto done;
 	if (strata_ledger_read(&ledger, c, p.config->ledger_schema, &track, 1, &err) != 0) {

@@ -91,17 +91,13 @@ void mig_opts_init(mig_opts *o)
 int mig_load_config(mig_project *p, cli_ctx *ctx, const mig_opts *o)
 {
 	strata_error err = STRATA_ERROR_INIT;
-	strata_buf root = STRATA_BUF_INIT;
 	size_t i;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	rc = strata_project_root(&root, ctx->project_dir ? ctx->project_dir : ".", &err);
-	if (rc == 0)
-		rc = strata_project_config_load(&p->config, strata_buf_cstr(&root), &err);
-	strata_buf_release(&root);
+	rc = cli_project_config(&p->config, ctx);
 	if (rc != 0)
-		return cli_report(ctx, &err);
+		return rc;
 	if (o->track != NULL && strata_project_config_track(p->config, o->track) == NULL) {
 		strata_buf names = STRATA_BUF_INIT;
 
@@ -201,16 +197,3 @@ int mig_early_finish(mig_early_conn *e, strata_conn **out, int keep)
 	return 0;
 }
 
-int mig_connect(strata_conn **out, cli_ctx *ctx)
-{
-	strata_error err = STRATA_ERROR_INIT;
-	strata_conninfo *ci = NULL;
-	int rc;
-
-	*out = NULL;
-	rc = cli_resolve_database(&ci, ctx, &err);
-	if (rc == 0)
-		rc = strata_conn_open(out, ci, &err);
-	strata_conninfo_free(ci);
-	return rc != 0 ? cli_report(ctx, &err) : 0;
-}

@@ -248,3 +248,27 @@ void cli_print_options(FILE *out, const char *title, const cli_option *opts)
 			fprintf(out, "  %-28s  %s\n", left, o->help);
 	}
 }
+
+int cli_parse_subcommand(cli_ctx *ctx, const cli_option *opts, int argc, char **argv, int idx,
+	const char *command, const cli_sub_help *sub, char *usage_name, size_t usage_size, char ***args,
+	int *nargs)
+{
+	int rc;
+
+	/* Global options may come before the subcommand's name, its own after it. */
+	rc = cli_parse(ctx, NULL, idx, argv, args, nargs, command);
+	if (rc != 0)
+		return rc;
+	snprintf(usage_name, usage_size, "%s %s", command, sub->name);
+	rc = cli_parse(ctx, opts, argc - idx, argv + idx, args, nargs, usage_name);
+	if (rc != 0)
+		return rc;
+	if (ctx->help) {
+		printf("Usage: %s\n\n%s.\n\n", sub->usage, sub->summary);
+		cli_print_options(stdout, "Options", opts);
+		printf("\n");
+		cli_print_options(stdout, "Global options", cli_global_options(ctx));
+		return CLI_EXIT_OK;
+	}
+	return -1;
+}

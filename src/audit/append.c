@@ -21,32 +21,6 @@
 /* Microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01. */
 #define PG_EPOCH_US INT64_C(946684800000000)
 
-static int hex_to_hash(unsigned char out[STRATA_AUDIT_HASH_LEN], const char *hex)
-{
-	size_t i;
-
-	if (hex == NULL || strncmp(hex, "\\x", 2) != 0 || strlen(hex) != 2 + 2 * STRATA_AUDIT_HASH_LEN)
-		return -1;
-	hex += 2;
-	for (i = 0; i < STRATA_AUDIT_HASH_LEN; i++) {
-		int v = 0, k;
-
-		for (k = 0; k < 2; k++) {
-			char ch = hex[2 * i + (size_t)k];
-
-			v <<= 4;
-			if (ch >= '0' && ch <= '9')
-				v |= ch - '0';
-			else if (ch >= 'a' && ch <= 'f')
-				v |= ch - 'a' + 10;
-			else
-				return -1;
-		}
-		out[i] = (unsigned char)v;
-	}
-	return 0;
-}
-
 /* A missing ledger said as such (the server only says a relation or function does not exist). */
 static void name_missing_ledger(strata_error *err, const char *schema)
 {
@@ -59,26 +33,6 @@ static void name_missing_ledger(strata_error *err, const char *schema)
 int strata_audit_ensure(strata_conn *c, const char *schema, strata_error *err)
 {
 	return strata_ledger_ensure(c, schema != NULL ? schema : "strata", err);
-}
-
-/* Runs BEGIN when c is idle; *own says whether this call must end the transaction. */
-static int begin_if_idle(strata_conn *c, int *own, strata_error *err)
-{
-	*own = strata_tx_status(c) == STRATA_TX_IDLE;
-	return *own ? strata_conn_exec(c, "BEGIN", err) : 0;
-}
-
-static int end_tx(strata_conn *c, int own, int rc, strata_error *err)
-{
-	strata_error ignored = STRATA_ERROR_INIT;
-
-	if (!own)
-		return rc;
-	if (rc != 0) {
-		strata_conn_exec(c, "ROLLBACK", &ignored);
-		return rc;
-	}
-	return strata_conn_exec(c, "COMMIT", err);
 }
 
 /* What the pipelined append keeps of its batch: the append's row. */
@@ -195,7 +149,7 @@ int strata_audit_append(strata_conn *c, const char *schema, const char *chain, c
 	if (rc == 0) {
 		if (seq != NULL)
 			*seq = a.seq;
-		if (hash != NULL && hex_to_hash(hash, a.hash) != 0)
+		if (hash != NULL && st_audit_hash_from_text(hash, a.hash) != 0)
 			rc = strata_error_set(err, STRATA_EINTERNAL, "audit_append_canonical returned a malformed hash");
 	}
 	if (rc != 0) {
@@ -291,7 +245,7 @@ static int lock_chain(strata_conn *c, const char *schema, const char *chain, int
 		*last = s != NULL ? strtoll(s, NULL, 10) : 0;
 		if (s == NULL)
 			memset(head, 0, STRATA_AUDIT_HASH_LEN);
-		else if (hex_to_hash(head, strata_result_value(r, 0, 1)) != 0)
+		else if (st_audit_hash_from_text(head, strata_result_value(r, 0, 1)) != 0)
 			rc = strata_error_set(err, STRATA_EINTERNAL, "the chain's last hash is malformed");
 		*now_us = strtoll(strata_result_value(r, 0, 2), NULL, 10);
 	}
@@ -300,34 +254,44 @@ static int lock_chain(strata_conn *c, const char *schema, const char *chain, int
 	return rc;
 }
 
-int strata_audit_append_batch(strata_conn *c, const char *schema, const char *chain,
-	const strata_audit_record *records, size_t n, int64_t *first_seq, strata_error *err)
+/* A batch: what strata_tx_run's function needs. */
+typedef struct batch {
+	const char *schema;
+	const char *chain;
+	const strata_audit_record *records;
+	size_t n;
+	int64_t last;                /* the chain's last seq before the batch */
+} batch;
+
+/* Locks the chain, hashes the entries onto its end and sends them with one COPY (binary). */
+static int append_batch_in_tx(strata_conn *c, void *ud, strata_error *err)
 {
 	static const char header[] = "PGCOPY\n\377\r\n";
+	batch *b = ud;
 	strata_buf data = STRATA_BUF_INIT, canon = STRATA_BUF_INIT, sql = STRATA_BUF_INIT;
 	unsigned char prev[STRATA_AUDIT_HASH_LEN];
-	int64_t last = 0, now_us = 0;
+	int64_t now_us = 0;
 	size_t i;
-	int own = 0, rc;
+	int rc;
 
-	if (n == 0)
-		return 0;
-	rc = begin_if_idle(c, &own, err);
-	if (rc == 0)
-		rc = lock_chain(c, schema, chain, &last, prev, &now_us, err);
+	rc = lock_chain(c, b->schema, b->chain, &b->last, prev, &now_us, err);
 	if (rc == 0) {
 		strata_buf_append(&data, header, 11);
 		put_u32(&data, 0);   /* flags */
 		put_u32(&data, 0);   /* header extension */
 	}
-	for (i = 0; i < n && rc == 0; i++) {
-		const strata_audit_record *rec = &records[i];
+	for (i = 0; i < b->n && rc == 0; i++) {
+		const strata_audit_record *rec = &b->records[i];
 		strata_audit_entry e;
 		const char *payload = rec->payload != NULL ? rec->payload : "{}";
 
+		if (rec->actor == NULL || rec->action == NULL) {
+			rc = strata_error_set(err, STRATA_EINVAL, "record %zu has no actor or action", i + 1);
+			break;
+		}
 		memset(&e, 0, sizeof(e));
-		e.chain = chain;
-		e.seq = last + 1 + (int64_t)i;
+		e.chain = b->chain;
+		e.seq = b->last + 1 + (int64_t)i;
 		e.recorded_at = now_us;
 		e.actor = rec->actor;
 		e.action = rec->action;
@@ -335,10 +299,6 @@ int strata_audit_append_batch(strata_conn *c, const char *schema, const char *ch
 		e.payload = payload;
 		e.payload_len = strlen(payload);
 		memcpy(e.prev_hash, prev, sizeof(prev));
-		if (rec->actor == NULL || rec->action == NULL) {
-			rc = strata_error_set(err, STRATA_EINVAL, "record %zu has no actor or action", i + 1);
-			break;
-		}
 		strata_buf_clear(&canon);
 		strata_buf_append(&canon, prev, sizeof(prev));
 		rc = strata_audit_canonical(&canon, &e, err);
@@ -347,7 +307,7 @@ int strata_audit_append_batch(strata_conn *c, const char *schema, const char *ch
 			break;
 		}
 		put_u16(&data, 9);
-		put_text(&data, chain);
+		put_text(&data, b->chain);
 		put_u32(&data, 8);
 		put_i64(&data, e.seq);
 		put_u32(&data, 8);
@@ -365,23 +325,34 @@ int strata_audit_append_batch(strata_conn *c, const char *schema, const char *ch
 	if (rc == 0) {
 		put_u16(&data, 0xFFFF);   /* trailer */
 		strata_buf_puts(&sql, "COPY ");
-		st_audit_table(&sql, schema, "audit_entries (chain, seq, recorded_at, actor, action, target, payload,"
+		st_audit_table(&sql, b->schema, "audit_entries (chain, seq, recorded_at, actor, action, target, payload,"
 			" prev_hash, hash) FROM STDIN (FORMAT binary)");
 		if (strata_buf_failed(&data) || strata_buf_failed(&sql) || strata_buf_failed(&canon))
 			rc = strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	}
 	if (rc == 0)
 		rc = strata_conn_copy_in(c, strata_buf_cstr(&sql), data.ptr, data.len, err);
-	rc = end_tx(c, own, rc, err);
+	strata_buf_release(&data);
+	strata_buf_release(&canon);
+	strata_buf_release(&sql);
+	return rc;
+}
+
+int strata_audit_append_batch(strata_conn *c, const char *schema, const char *chain,
+	const strata_audit_record *records, size_t n, int64_t *first_seq, strata_error *err)
+{
+	batch b = { schema, chain, records, n, 0 };
+	int rc;
+
+	if (n == 0)
+		return 0;
+	rc = strata_tx_run(c, NULL, append_batch_in_tx, &b, err);
 	if (rc != 0) {
 		name_missing_ledger(err, schema);
 		rc = err != NULL && err->code != 0 ? err->code : rc;
 		strata_error_prefix(err, "cannot append %zu entries to audit chain '%s'", n, chain);
+	} else if (first_seq != NULL) {
+		*first_seq = b.last + 1;
 	}
-	else if (first_seq != NULL)
-		*first_seq = last + 1;
-	strata_buf_release(&data);
-	strata_buf_release(&canon);
-	strata_buf_release(&sql);
 	return rc;
 }

@@ -15,6 +15,9 @@ void st_audit_table(strata_buf *out, const char *schema, const char *name);
 /* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" of microseconds since the Unix epoch (28 bytes with the NUL). */
 void st_audit_time(char out[32], int64_t unix_us);
 
+/* A hash as PostgreSQL writes a bytea in text ("\\x" and 64 hex digits): 0, else -1. */
+int st_audit_hash_from_text(unsigned char out[STRATA_AUDIT_HASH_LEN], const char *text);
+
 /* An entry's fields with their lengths (as COPY hands them over). */
 typedef struct st_audit_fields {
 	const char *chain, *actor, *action, *target, *payload;   /* target NULL: none */

@@ -150,10 +150,9 @@ static void body(strata_buf *out, const strata_audit_checkpoint *cp)
 
 	st_hex_encode(head, cp->head, sizeof(cp->head));
 	head[64] = '\0';
-	st_audit_time(when, cp->time * 1000000);
 	/* Seconds are enough: "2026-11-22T05:00:00Z". */
-	when[19] = 'Z';
-	when[20] = '\0';
+	if (st_utc_text(when, sizeof(when), cp->time * 1000000, 0) != 0)
+		st_snprintf(when, sizeof(when), "%lld", (long long)cp->time);
 	strata_buf_printf(out, MAGIC "\nchain: %s\nsize: %lld\nhead: %s\ntime: %s\nkey: %s\n", cp->chain,
 		(long long)cp->size, head, when, cp->key_id);
 }
@@ -300,19 +299,10 @@ int strata_audit_checkpoint_parse(strata_audit_checkpoint *cp, const char *text,
 				return strata_error_set(err, STRATA_EINVAL, "line 3: bad size '%s'", v);
 			break;
 		}
-		case 3: {
-			size_t i;
-
-			if (!is_hex(v, 64))
+		case 3:
+			if (!is_hex(v, 64) || st_hex_decode(cp->head, v, sizeof(cp->head)) != 0)
 				return strata_error_set(err, STRATA_EINVAL, "line 4: the head must be 64 lowercase hex digits");
-			for (i = 0; i < 32; i++) {
-				unsigned x;
-
-				sscanf(v + 2 * i, "%2x", &x);
-				cp->head[i] = (unsigned char)x;
-			}
 			break;
-		}
 		case 4:
 			cp->time = parse_time(v);
 			if (cp->time < 0)

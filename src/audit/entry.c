@@ -28,43 +28,14 @@ void st_audit_table(strata_buf *out, const char *schema, const char *name)
 	strata_buf_printf(out, "\".%s", name);
 }
 
-static void digits(char *out, int64_t v, int n)
-{
-	while (n-- > 0) {
-		out[n] = (char)('0' + v % 10);
-		v /= 10;
-	}
-}
-
 void st_audit_time(char out[32], int64_t unix_us)
 {
-	int64_t t = unix_us >= 0 ? unix_us / 1000000 : (unix_us - 999999) / 1000000;
-	int64_t us = unix_us - t * 1000000;
-	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, secs = t - days * 86400;
-	/* Days to a civil date (proleptic Gregorian), by Howard Hinnant's algorithm. */
-	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-	int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-	int64_t y = yoe + era * 400 + (m <= 2);
-
-	if (y < 1 || y > 9999)
-		y = y < 1 ? 0 : 9999;   /* PostgreSQL's timestamptz holds more; the ledger's clock does not */
-	digits(out, y, 4);
-	out[4] = '-';
-	digits(out + 5, m, 2);
-	out[7] = '-';
-	digits(out + 8, d, 2);
-	out[10] = 'T';
-	digits(out + 11, secs / 3600, 2);
-	out[13] = ':';
-	digits(out + 14, secs / 60 % 60, 2);
-	out[16] = ':';
-	digits(out + 17, secs % 60, 2);
-	out[19] = '.';
-	digits(out + 20, us, 6);
-	out[26] = 'Z';
-	out[27] = '\0';
+	/* The ledger's clock stays within years 1..9999 (PostgreSQL's timestamptz goes further). */
+	if (unix_us < INT64_C(-62135596800000000))
+		unix_us = INT64_C(-62135596800000000);
+	if (unix_us > INT64_C(253402300799999999))
+		unix_us = INT64_C(253402300799999999);
+	st_utc_text(out, 32, unix_us, 1);
 }
 
 int st_audit_canonical_fields(strata_buf *out, const st_audit_fields *f, size_t *seq_at, strata_error *err)
@@ -133,6 +104,13 @@ int strata_audit_hash(unsigned char hash[STRATA_AUDIT_HASH_LEN], const strata_au
 		rc = strata_error_set(err, STRATA_EINTERNAL, "SHA-256 failed");
 	strata_buf_release(&b);
 	return rc;
+}
+
+int st_audit_hash_from_text(unsigned char out[STRATA_AUDIT_HASH_LEN], const char *text)
+{
+	if (text == NULL || strncmp(text, "\\x", 2) != 0)
+		return -1;
+	return st_hex_decode(out, text + 2, STRATA_AUDIT_HASH_LEN);
 }
 
 const char *strata_audit_break_name(strata_audit_break kind)

@@ -4,7 +4,6 @@
  * differs means the envelope or its hash changed after it was written.
  */
 #include <string.h>
-#include <time.h>
 
 #include "audit/audit_int.h"
 #include "crypto/crypto.h"
@@ -72,7 +71,7 @@ int strata_integrity_verify_messages(strata_conn *c, const strata_messages_optio
 {
 	const char *table = o->table != NULL ? o->table : "agents.messages";
 	strata_buf sql = STRATA_BUF_INIT;
-	struct timespec t0, t1;
+	int64_t t0 = st_now_ns();
 	msg_state m;
 	int rc;
 
@@ -80,7 +79,6 @@ int strata_integrity_verify_messages(strata_conn *c, const strata_messages_optio
 	memset(&m, 0, sizeof(m));
 	m.o = o;
 	m.r = r;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	strata_buf_puts(&sql, "COPY (SELECT ");
 	rc = strata_conn_quote_ident(&sql, c, o->id_column != NULL ? o->id_column : "id", err);
 	strata_buf_puts(&sql, "::text, ");
@@ -99,8 +97,7 @@ int strata_integrity_verify_messages(strata_conn *c, const strata_messages_optio
 		rc = strata_conn_copy_rows(c, strata_buf_cstr(&sql), on_row, &m, &r->bytes, err);
 	if (rc != 0)
 		strata_error_prefix(err, "cannot read the messages of %s", table);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	r->seconds = (double)(st_now_ns() - t0) / 1e9;
 	strata_buf_release(&m.canon);
 	strata_buf_release(&m.id);
 	strata_buf_release(&m.stored);

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "audit/audit_int.h"
 #include "crypto/crypto.h"
@@ -287,23 +286,6 @@ static int on_row(void *ctx, int n, const strata_copy_field *w)
 	return take(v, w);
 }
 
-static int hex_hash(unsigned char out[STRATA_AUDIT_HASH_LEN], const char *s)
-{
-	size_t i;
-
-	if (s == NULL || strlen(s) != 2 + 2 * STRATA_AUDIT_HASH_LEN)
-		return -1;
-	for (i = 0; i < STRATA_AUDIT_HASH_LEN; i++) {
-		unsigned hi, lo;
-		char a = s[2 + 2 * i], b = s[3 + 2 * i];
-
-		hi = a <= '9' ? (unsigned)(a - '0') : (unsigned)(a - 'a' + 10);
-		lo = b <= '9' ? (unsigned)(b - '0') : (unsigned)(b - 'a' + 10);
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* Where the chain is read from: the ledger's table, or another one in the same form. */
 typedef struct source {
 	strata_buf table;
@@ -338,9 +320,13 @@ static void source_release(source *src)
 	strata_buf_release(&src->time_col);
 }
 
-/* The chain's entries exist? Its last seq, and the hash of entry from - 1 when from > 1. */
-static int start_custom(strata_conn *c, verifier *v, const source *src, int64_t from, strata_buf *name,
-	strata_error *err)
+/*
+ * The chain exists? Its name as the source writes it (a uuid in lowercase,
+ * say: the canonical form's), its last seq, and the hash of entry from - 1
+ * when from > 1.
+ */
+static int start(strata_conn *c, verifier *v, const source *src, const char *schema, int64_t from,
+	strata_buf *name, strata_error *err)
 {
 	strata_buf sql = STRATA_BUF_INIT;
 	strata_result *r = NULL;
@@ -352,58 +338,29 @@ static int start_custom(strata_conn *c, verifier *v, const source *src, int64_t 
 	st_snprintf(fromtext, sizeof(fromtext), "%lld", (long long)from - 1);
 	params[0] = v->chain;
 	params[1] = fromtext;
-	strata_buf_printf(&sql, "SELECT (SELECT %s::text FROM %s WHERE %s = $1 LIMIT 1), (SELECT max(seq) FROM %s "
-		"WHERE %s = $1), (SELECT hash FROM %s WHERE %s = $1 AND seq = $2::bigint)", cc, t, cc, t, cc, t, cc);
-	if (strata_buf_failed(&sql))
-		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
-	rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 2, params, err);
-	if (rc == 0 && strata_result_value(r, 0, 0) == NULL)
-		rc = strata_error_set(err, STRATA_ENOTFOUND, "%s has no entries of chain '%s'", t, v->chain);
-	if (rc == 0) {
-		const char *max = strata_result_value(r, 0, 1);
-
-		/* The chain's name as the table writes it (a uuid in lowercase, say): the canonical form's. */
-		strata_buf_puts(name, strata_result_value(r, 0, 0));
-		v->total = max != NULL ? strtoll(max, NULL, 10) : 0;
-		if (from > 1 && hex_hash(v->p, strata_result_value(r, 0, 2)) != 0)
-			rc = strata_error_set(err, STRATA_ENOTFOUND,
-				"chain '%s' has no entry %lld to start from (its last entry is %lld)", v->chain,
-				(long long)from - 1, (long long)v->total);
+	if (src->custom) {
+		strata_buf_printf(&sql, "SELECT (SELECT %s::text FROM %s WHERE %s = $1 LIMIT 1)", cc, t, cc);
+	} else {
+		strata_buf_puts(&sql, "SELECT (SELECT chain FROM ");
+		st_audit_table(&sql, schema, "audit_chains WHERE chain = $1)");
 	}
-	strata_result_free(r);
-	strata_buf_release(&sql);
-	return rc;
-}
-
-/* The chain exists? Its last seq, and the hash of entry from - 1 when from > 1. */
-static int start(strata_conn *c, verifier *v, const char *schema, int64_t from, strata_error *err)
-{
-	strata_buf sql = STRATA_BUF_INIT;
-	strata_result *r = NULL;
-	char fromtext[24];
-	const char *params[2];
-	int rc;
-
-	st_snprintf(fromtext, sizeof(fromtext), "%lld", (long long)from - 1);
-	params[0] = v->chain;
-	params[1] = fromtext;
-	strata_buf_puts(&sql, "SELECT EXISTS (SELECT 1 FROM ");
-	st_audit_table(&sql, schema, "audit_chains WHERE chain = $1), (SELECT max(seq) FROM ");
-	st_audit_table(&sql, schema, "audit_entries WHERE chain = $1), (SELECT hash FROM ");
-	st_audit_table(&sql, schema, "audit_entries WHERE chain = $1 AND seq = $2::bigint)");
+	strata_buf_printf(&sql, ", (SELECT max(seq) FROM %s WHERE %s = $1), (SELECT hash FROM %s WHERE %s = $1 "
+		"AND seq = $2::bigint)", t, cc, t, cc);
 	if (strata_buf_failed(&sql))
 		return strata_error_set(err, STRATA_ENOMEM, "out of memory");
 	rc = strata_conn_query(&r, c, strata_buf_cstr(&sql), 2, params, err);
-	if (rc != 0 && (strcmp(err->sqlstate, "42P01") == 0 || strcmp(err->sqlstate, "3F000") == 0))
+	if (rc != 0 && !src->custom && (strcmp(err->sqlstate, "42P01") == 0 || strcmp(err->sqlstate, "3F000") == 0))
 		rc = strata_error_set(err, STRATA_ENOTFOUND, "this database has no audit ledger in schema '%s'",
 			schema);
-	if (rc == 0 && strcmp(strata_result_value(r, 0, 0), "t") != 0)
-		rc = strata_error_set(err, STRATA_ENOTFOUND, "there is no audit chain '%s'", v->chain);
+	if (rc == 0 && strata_result_value(r, 0, 0) == NULL)
+		rc = src->custom ? strata_error_set(err, STRATA_ENOTFOUND, "%s has no entries of chain '%s'", t, v->chain)
+			: strata_error_set(err, STRATA_ENOTFOUND, "there is no audit chain '%s'", v->chain);
 	if (rc == 0) {
 		const char *max = strata_result_value(r, 0, 1);
 
+		strata_buf_puts(name, strata_result_value(r, 0, 0));
 		v->total = max != NULL ? strtoll(max, NULL, 10) : 0;
-		if (from > 1 && hex_hash(v->p, strata_result_value(r, 0, 2)) != 0)
+		if (from > 1 && st_audit_hash_from_text(v->p, strata_result_value(r, 0, 2)) != 0)
 			rc = strata_error_set(err, STRATA_ENOTFOUND,
 				"chain '%s' has no entry %lld to start from (its last entry is %lld)", v->chain,
 				(long long)from - 1, (long long)v->total);
@@ -411,14 +368,6 @@ static int start(strata_conn *c, verifier *v, const char *schema, int64_t from, 
 	strata_result_free(r);
 	strata_buf_release(&sql);
 	return rc;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void check_checkpoint(verifier *v)
@@ -447,7 +396,7 @@ int strata_audit_verify(strata_conn *c, const strata_audit_verify_options *o, st
 	verifier v;
 	source src;
 	int64_t from = o->from > 1 ? o->from : 1;
-	double t0 = now_seconds();
+	int64_t t0 = st_now_ns();
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -465,14 +414,11 @@ int strata_audit_verify(strata_conn *c, const strata_audit_verify_options *o, st
 			from = o->checkpoint->size;
 	}
 	rc = source_init(&src, c, o, schema, err);
-	if (rc == 0 && src.custom) {
-		rc = start_custom(c, &v, &src, from, &name, err);
-		if (rc == 0) {
-			v.chain = strata_buf_cstr(&name);
-			v.chain_len = name.len;
-		}
-	} else if (rc == 0) {
-		rc = start(c, &v, schema, from, err);
+	if (rc == 0)
+		rc = start(c, &v, &src, schema, from, &name, err);
+	if (rc == 0) {
+		v.chain = strata_buf_cstr(&name);
+		v.chain_len = name.len;
 	}
 	if (rc != 0) {
 		source_release(&src);
@@ -504,7 +450,7 @@ int strata_audit_verify(strata_conn *c, const strata_audit_verify_options *o, st
 		if (o->progress != NULL)
 			o->progress(r->entries, v.total, o->ud);
 	}
-	r->seconds = now_seconds() - t0;
+	r->seconds = (double)(st_now_ns() - t0) / 1e9;
 	st_free(v.win);
 	strata_buf_release(&v.canon);
 	strata_buf_release(&v.f_canon);

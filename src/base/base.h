@@ -56,6 +56,10 @@ int st_str_starts_with(const char *s, const char *prefix);
 int st_str_ends_with(const char *s, const char *suffix);
 /* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
 void st_hex_encode(char *out, const unsigned char *in, size_t len);
+/* A hex digit's value (either case), or -1. */
+int st_hex_digit(char c);
+/* The len bytes that exactly 2 * len hex digits (either case) in hex stand for: 0, else -1. */
+int st_hex_decode(unsigned char *out, const char *hex, size_t len);
 /* Length of the valid UTF-8 sequence at s (n bytes available), or 0 when invalid. */
 size_t st_utf8_seq_len(const unsigned char *s, size_t n);
 /* Nonzero when text is valid UTF-8 (no overlongs, surrogates or > U+10FFFF); else the first bad byte. */
@@ -71,6 +75,13 @@ double st_ns_to_ms(int64_t ns);
 /* UTC wall time as 2026-11-21T10:00:00.123Z into out (at least 32 bytes). */
 void st_wall_iso8601(char *out, size_t outsz);
 void st_sleep_ms(int64_t ms);
+/*
+ * Microseconds since the Unix epoch as "YYYY-MM-DDTHH:MM:SSZ", or with micro
+ * "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (UTC, proleptic Gregorian), by arithmetic
+ * (gmtime and strftime cost more, per row). -1, writing nothing, for a year
+ * outside 0..9999 or an out shorter than 21 (28 with micro) bytes.
+ */
+int st_utc_text(char *out, size_t size, int64_t unix_us, int micro);
 
 /* ---- files and paths (fs.c) ---- */
 int st_file_read(strata_buf *out, const char *path, size_t max, strata_error *err);

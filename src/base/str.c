@@ -123,6 +123,33 @@ void st_hex_encode(char *out, const unsigned char *in, size_t len)
 	out[2 * len] = '\0';
 }
 
+int st_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int st_hex_decode(unsigned char *out, const char *hex, size_t len)
+{
+	size_t i;
+
+	if (hex == NULL || strlen(hex) != 2 * len)
+		return -1;
+	for (i = 0; i < len; i++) {
+		int hi = st_hex_digit(hex[2 * i]), lo = st_hex_digit(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 int st_buf_replace_all(strata_buf *b, const char *needle, const char *repl)
 {
 	strata_buf result = STRATA_BUF_INIT;

@@ -161,26 +161,15 @@ static int read_url(char **out, const st_config_ctx *ctx, const st_yaml_node *v)
 	return rc;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Appends [s, s+n) percent-decoded (a %00 stays as written). */
 static void put_decoded(strata_buf *out, const char *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0 &&
-			(hexval(s[i + 1]) | hexval(s[i + 2])) != 0) {
-			strata_buf_putc(out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+		if (s[i] == '%' && i + 2 < n && st_hex_digit(s[i + 1]) >= 0 && st_hex_digit(s[i + 2]) >= 0 &&
+			(st_hex_digit(s[i + 1]) | st_hex_digit(s[i + 2])) != 0) {
+			strata_buf_putc(out, (char)(st_hex_digit(s[i + 1]) * 16 + st_hex_digit(s[i + 2])));
 			i += 2;
 		} else {
 			strata_buf_putc(out, s[i]);

@@ -44,29 +44,6 @@ static void skip_ws(fast *f)
 		f->p++;
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0. */
-static int utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0];
-
-	if (c < 0xC2 || c > 0xF4)
-		return 0;
-	if (c < 0xE0)
-		return end - p >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (c < 0xF0) {
-		if (end - p < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-			return 0;
-		if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
-			return 0;   /* overlong, or a surrogate */
-		return 3;
-	}
-	if (end - p < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-		return 0;
-	if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
-		return 0;   /* overlong, or beyond U+10FFFF */
-	return 4;
-}
-
 static int is_hex_lower(unsigned c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -111,7 +88,7 @@ static int string(fast *f, int key)
 		if (c < 0x80) {
 			f->p++;
 		} else {
-			int n = utf8_len(f->p, f->end);
+			size_t n = st_utf8_seq_len(f->p, (size_t)(f->end - f->p));
 
 			if (n == 0)
 				return -1;

@@ -243,43 +243,11 @@ done:
 	return rc;
 }
 
-/* v as n decimal digits, zero-padded. */
-static void put_digits(char *out, int64_t v, int n)
-{
-	while (n-- > 0) {
-		out[n] = (char)('0' + v % 10);
-		v /= 10;
-	}
-}
-
-/* "YYYY-MM-DDTHH:MM:SSZ" of a Unix time, by arithmetic (gmtime and strftime cost more, per row). */
+/* "YYYY-MM-DDTHH:MM:SSZ" of a Unix time; the number itself for a year outside 0..9999. */
 static void format_utc(char *out, size_t size, int64_t t)
 {
-	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, secs = t - days * 86400;
-	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-	int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-	int64_t y = yoe + era * 400 + (m <= 2);
-
-	/* Days to a civil date: Howard Hinnant's algorithm, proleptic Gregorian. */
-	if (y < 0 || y > 9999 || size < 21) {
+	if (t > INT64_MAX / 1000000 || t < INT64_MIN / 1000000 || st_utc_text(out, size, t * 1000000, 0) != 0)
 		st_snprintf(out, size, "%lld", (long long)t);
-		return;
-	}
-	put_digits(out, y, 4);
-	out[4] = '-';
-	put_digits(out + 5, m, 2);
-	out[7] = '-';
-	put_digits(out + 8, d, 2);
-	out[10] = 'T';
-	put_digits(out + 11, secs / 3600, 2);
-	out[13] = ':';
-	put_digits(out + 14, secs / 60 % 60, 2);
-	out[16] = ':';
-	put_digits(out + 17, secs % 60, 2);
-	out[19] = 'Z';
-	out[20] = '\0';
 }
 
 /* Appends s to out (size bytes, *at used), truncating; out stays NUL-terminated. */

@@ -51,7 +51,7 @@ int strata_conn_copy_out(strata_conn *c, const char *sql, strata_copy_out_fn fn,
 	int in_tx = strata_tx_status(c) == STRATA_TX_ACTIVE;
 
 	if (in_tx) {
-		rc = strata_conn_exec(c, "SAVEPOINT strata_copy_out", err);
+		rc = strata_tx_savepoint(c, "strata_copy_out", err);
 		if (rc != 0)
 			return rc;
 	}
@@ -76,14 +76,14 @@ int strata_conn_copy_out(strata_conn *c, const char *sql, strata_copy_out_fn fn,
 
 		finish(c, 0, &ignored);
 		if (in_tx && strata_tx_status(c) == STRATA_TX_FAILED)
-			rc = strata_conn_exec(c, "ROLLBACK TO SAVEPOINT strata_copy_out", err);
+			rc = strata_tx_rollback_to(c, "strata_copy_out", err);
 		if (rc == 0 && in_tx)
-			rc = strata_conn_exec(c, "RELEASE SAVEPOINT strata_copy_out", err);
+			rc = strata_tx_release(c, "strata_copy_out", err);
 		return rc;
 	}
 	rc = finish(c, rc, err);
 	if (rc == 0 && in_tx)
-		rc = strata_conn_exec(c, "RELEASE SAVEPOINT strata_copy_out", err);
+		rc = strata_tx_release(c, "strata_copy_out", err);
 	return rc;
 }
 

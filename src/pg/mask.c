@@ -41,17 +41,6 @@ static int is_url(const char *s)
 	return 1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Nonzero when the query key [k, k+len) percent-decodes to "password" (any case). */
 static int is_password_key(const char *k, size_t len)
 {
@@ -61,8 +50,8 @@ static int is_password_key(const char *k, size_t len)
 	while (i < len) {
 		char c = k[i];
 
-		if (c == '%' && i + 2 < len && hexval(k[i + 1]) >= 0 && hexval(k[i + 2]) >= 0) {
-			c = (char)(hexval(k[i + 1]) * 16 + hexval(k[i + 2]));
+		if (c == '%' && i + 2 < len && st_hex_digit(k[i + 1]) >= 0 && st_hex_digit(k[i + 2]) >= 0) {
+			c = (char)(st_hex_digit(k[i + 1]) * 16 + st_hex_digit(k[i + 2]));
 			i += 3;
 		} else {
 			i++;

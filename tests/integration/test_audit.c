@@ -288,8 +288,6 @@ static void append_only(void **state)
 {
 	strata_error err = STRATA_ERROR_INIT;
 	strata_conn *c = th_connect(*state), *app;
-	strata_conninfo *ci;
-	char url[2048];
 	int i;
 
 	th_ok(strata_audit_ensure(c, NULL, &err), &err);
@@ -315,9 +313,6 @@ static void append_only(void **state)
 	th_exec(c, "DROP ROLE IF EXISTS audit_app");
 	th_exec(c, "CREATE ROLE audit_app LOGIN");
 	th_exec(c, "GRANT USAGE ON SCHEMA strata TO audit_app");
-	ci = th_parse(*state);
-	snprintf(url, sizeof(url), "%s", strata_conninfo_display(ci));
-	strata_conninfo_free(ci);
 	app = th_connect(*state);
 	th_exec(app, "SET ROLE audit_app");
 	expect_refused(app, "UPDATE strata.audit_entries SET actor = 'x'", "42501");
@@ -356,28 +351,39 @@ typedef struct writer {
 	strata_error err;
 } writer;
 
+/* A writer thread's own connection (no cmocka asserts in threads); NULL with w->failed set. */
+static strata_conn *writer_connect(writer *w)
+{
+	strata_conninfo *ci = NULL;
+	strata_conn *c = NULL;
+
+	if (strata_conninfo_parse(&ci, w->url, STRATA_CONN_SOURCE_EXPLICIT, &w->err) != 0 ||
+		strata_conn_open(&c, ci, &w->err) != 0) {
+		w->failed = 1;
+		strata_conn_close(c);
+		c = NULL;
+	}
+	strata_conninfo_free(ci);
+	return c;
+}
+
 static void *write_many(void *arg)
 {
 	writer *w = arg;
-	strata_conninfo *ci = NULL;
-	strata_conn *c = NULL;
+	strata_conn *c = writer_connect(w);
 	char payload[64];
 	int i;
 
-	if (strata_conninfo_parse(&ci, w->url, STRATA_CONN_SOURCE_EXPLICIT, &w->err) != 0 ||
-		strata_conn_open(&c, ci, &w->err) != 0 ||
-		strata_conn_exec(c, "SET synchronous_commit = off", &w->err) != 0) {
-		w->failed = 1;
-		strata_conninfo_free(ci);
+	if (c == NULL)
 		return NULL;
-	}
+	if (strata_conn_exec(c, "SET synchronous_commit = off", &w->err) != 0)
+		w->failed = 1;
 	for (i = 0; i < 1000 && !w->failed; i++) {
 		snprintf(payload, sizeof(payload), "{\"writer\": %d, \"i\": %d}", w->id, i);
 		if (strata_audit_append(c, NULL, "busy", "test:writer", "w.append", NULL, payload, NULL, NULL, &w->err) != 0)
 			w->failed = 1;
 	}
 	strata_conn_close(c);
-	strata_conninfo_free(ci);
 	return NULL;
 }
 
@@ -417,18 +423,13 @@ static void concurrent_writers(void **state)
 static void *write_batches(void *arg)
 {
 	writer *w = arg;
-	strata_conninfo *ci = NULL;
-	strata_conn *c = NULL;
+	strata_conn *c = writer_connect(w);
 	strata_audit_record recs[40];
 	char payloads[40][48];
 	int i, k;
 
-	if (strata_conninfo_parse(&ci, w->url, STRATA_CONN_SOURCE_EXPLICIT, &w->err) != 0 ||
-		strata_conn_open(&c, ci, &w->err) != 0) {
-		w->failed = 1;
-		strata_conninfo_free(ci);
+	if (c == NULL)
 		return NULL;
-	}
 	for (i = 0; i < 25 && !w->failed; i++) {
 		for (k = 0; k < 40; k++) {
 			snprintf(payloads[k], sizeof(payloads[k]), "{\"writer\": %d, \"batch\": %d, \"k\": %d}", w->id, i, k);
@@ -442,7 +443,6 @@ static void *write_batches(void *arg)
 			w->failed = 1;
 	}
 	strata_conn_close(c);
-	strata_conninfo_free(ci);
 	return NULL;
 }
 
