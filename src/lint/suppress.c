@@ -83,10 +83,6 @@ static int read_ignore(lint_ignore *ig, const char *p, const char *eol, char **w
 	q = p;
 	while (q < eol && !is_space(*q))
 		q++;
-	if (q == p) {
-		*why = st_strdup("an ignore names no rule: write 'strata:lint-ignore <rule> <reason>'");
-		return *why == NULL ? STRATA_ENOMEM : 0;
-	}
 	while (p < q) {
 		const char *comma = memchr(p, ',', (size_t)(q - p));
 		const char *end = comma != NULL ? comma : q;
@@ -94,6 +90,11 @@ static int read_ignore(lint_ignore *ig, const char *p, const char *eol, char **w
 		if (end > p && add_rule(ig, p, (size_t)(end - p)) != 0)
 			return STRATA_ENOMEM;
 		p = end + 1;
+	}
+	/* No word at all, or only commas. */
+	if (ig->nrules == 0) {
+		*why = st_strdup("an ignore names no rule: write 'strata:lint-ignore <rule> <reason>'");
+		return *why == NULL ? STRATA_ENOMEM : 0;
 	}
 	p = q;
 	while (p < eol && is_space(*p))
